@@ -1,0 +1,1 @@
+"""Memo AI Coach."""

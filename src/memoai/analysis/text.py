@@ -1,0 +1,237 @@
+"""Splitting a memo into paragraphs, sentence-like units and words, keeping original offsets.
+
+Offsets index the original text because segment feedback must quote the memo verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+Span = tuple[int, int]
+# header: a To/From/Date/Subject line; heading: a short title line; bullet: a list item.
+Kind = Literal["header", "heading", "bullet", "prose"]
+
+# Scripts written without spaces: every character counts as a word (and a syllable).
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+(?:['’.\-][^\W_{_CJK}]+)*")
+_CJK_CHAR = re.compile(rf"[{_CJK}]")
+_HEADER = re.compile(r"[*_#>\s]*(to|from|date|subject|re|cc|bcc)[*_]*\s*:", re.IGNORECASE)
+_BULLET = re.compile(r"(?:[-*•‣◦▪●–—+]|\d{1,2}[.)]|[a-zA-Z][.)]|\(\w{1,3}\))\s+")
+_MARKDOWN_HEADING = re.compile(r"#{1,6}\s+")
+_TERMINATOR = re.compile(r"[.!?…]+[)\]\"'”’»]*(?=\s)|[。！？]+[」』）”]*")
+_CLOSERS = ")]\"'”’»"
+_MAX_HEADING_WORDS = 8
+_MAX_LABEL_WORDS = 4  # "Key risks:" introduces a list; longer colon lines are sentences
+_MAX_HEADER_CHARS = 200
+HEADER_NAMES = {"to": "To", "from": "From", "date": "Date", "subject": "Subject", "re": "Subject"}
+
+# Abbreviations that are followed by a name or a figure rather than ending a sentence.
+_NEVER_FINAL = frozenset(
+    "mr mrs ms dr prof st sr jr vs cf approx ca no nos fig figs vol pp dept est e.g i.e viz "
+    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
+# After a dotted abbreviation (U.S., a.m.), only these words clearly start a new sentence.
+_SENTENCE_STARTERS = frozenset(
+    "the this that these those we i our it its they their he she you a an in on at for if "
+    "however but and so then there as with by to".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A sentence, list item, heading or header line, as a span of the original text."""
+
+    start: int
+    end: int
+    kind: Kind
+    paragraph: int  # index of the blank-line-separated paragraph it belongs to
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    start: int
+    end: int
+    indented: bool
+
+
+def words(text: str) -> list[str]:
+    """Word tokens; figures like 1.5 and abbreviations like U.S. count as one word."""
+    return _WORD.findall(text)
+
+
+def split_sentences(text: str) -> list[Span]:
+    """Sentence spans (original offsets) with list items, headings and headers as their own."""
+    return [(unit.start, unit.end) for unit in split_units(text)]
+
+
+def split_units(text: str) -> list[Unit]:
+    """Every sentence-like unit of the text, in order, with its kind and paragraph."""
+    lines = _lines(text)
+    units: list[Unit] = []
+    paragraph = 0
+    block: list[int] = []  # start, end of the block being built
+    block_kind: Kind = "prose"
+    for i, line in enumerate(lines):
+        if line.start == line.end:
+            _flush(text, block, block_kind, paragraph, units)
+            block = []
+            if i and lines[i - 1].start != lines[i - 1].end:
+                paragraph += 1
+            continue
+        kind, content = _classify(text, line, lines[i + 1] if i + 1 < len(lines) else None)
+        if block and kind == "prose" and _continues(block_kind, line):
+            block[1] = line.end
+        else:
+            _flush(text, block, block_kind, paragraph, units)
+            block, block_kind = [content, line.end], kind
+        if kind in ("header", "heading") or text[line.end - 1] == ":":
+            _flush(text, block, block_kind, paragraph, units)
+            block = []
+    _flush(text, block, block_kind, paragraph, units)
+    return units
+
+
+def _continues(block_kind: Kind, line: _Line) -> bool:
+    """Wrapped prose joins its block; an indented line continues a list item."""
+    return block_kind == "prose" or (block_kind == "bullet" and line.indented)
+
+
+def _lines(text: str) -> list[_Line]:
+    """Each line's content span without surrounding whitespace (empty span for blank lines)."""
+    lines: list[_Line] = []
+    pos = 0
+    for raw in text.splitlines(keepends=True):
+        stripped = raw.lstrip()
+        start = pos + len(raw) - len(stripped)
+        end = start + len(stripped.rstrip())
+        lines.append(_Line(start, end if end > start else start, start > pos))
+        pos += len(raw)
+    return lines
+
+
+def _classify(text: str, line: _Line, following: _Line | None) -> tuple[Kind, int]:
+    """The kind of a line and where its content starts (after a bullet or heading marker)."""
+    content = text[line.start : line.end]
+    header = _HEADER.match(content)
+    if header and len(content) <= _MAX_HEADER_CHARS:
+        return "header", line.start
+    marker = _MARKDOWN_HEADING.match(content)
+    if marker:
+        return "heading", line.start + marker.end()
+    bullet = _BULLET.match(content)
+    if bullet and bullet.end() < len(content):
+        return "bullet", line.start + bullet.end()
+    if _is_heading(text, content, following):
+        return "heading", line.start
+    return "prose", line.start
+
+
+def _is_heading(text: str, content: str, following: _Line | None) -> bool:
+    """A short line without final punctuation, not continued in lower case on the next line."""
+    count = len(words(content))
+    if content[-1] == ":":
+        return count <= _MAX_LABEL_WORDS
+    if content[-1] in ".!?,;\"'”’»" or count > _MAX_HEADING_WORDS:
+        return False
+    if following is None or following.start == following.end:
+        return True
+    return not text[following.start].islower()
+
+
+def _flush(text: str, block: list[int], kind: Kind, paragraph: int, units: list[Unit]) -> None:
+    """Turn a finished block into units: prose and list items split into sentences."""
+    if not block:
+        return
+    start, end = block
+    if kind in ("header", "heading"):
+        units.append(Unit(start, end, kind, paragraph))
+        return
+    units.extend(Unit(a, b, kind, paragraph) for a, b in _split_block(text, start, end))
+
+
+def _split_block(text: str, start: int, end: int) -> list[Span]:
+    """Split a prose block at sentence ends, skipping abbreviations and decimals."""
+    spans: list[Span] = []
+    pos = start
+    for match in _TERMINATOR.finditer(text, start, end):
+        if _ends_sentence(text, match, end):
+            spans.append(_trim(text, pos, match.end()))
+            pos = match.end()
+    if pos < end:
+        spans.append(_trim(text, pos, end))
+    return [span for span in spans if span[0] < span[1]]
+
+
+def _ends_sentence(text: str, match: re.Match[str], end: int) -> bool:
+    """Whether this terminator ends a sentence rather than an abbreviation."""
+    if match.group()[0] in "。！？":
+        return True
+    nxt = match.end()
+    while nxt < end and text[nxt].isspace():
+        nxt += 1
+    if nxt >= end:
+        return True
+    if text[nxt].islower():
+        return False
+    if match.group().rstrip(_CLOSERS) != ".":
+        return True
+    token = _token_before(text, match.start())
+    if token in _NEVER_FINAL or (len(token) == 1 and token.isalpha()):
+        return False
+    if "." in token:
+        following = _WORD.match(text, nxt)
+        return bool(following) and following.group().lower() in _SENTENCE_STARTERS
+    return True
+
+
+def _token_before(text: str, pos: int) -> str:
+    """The lower-cased word just before a full stop, without opening brackets or quotes."""
+    start = pos
+    while start > 0 and not text[start - 1].isspace() and pos - start < 20:
+        start -= 1
+    return text[start:pos].lstrip("([\"'“‘").lower()
+
+
+def _trim(text: str, start: int, end: int) -> Span:
+    """Shrink a span to exclude surrounding whitespace."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+# --- syllables ----------------------------------------------------------------------------
+
+_VOWEL_GROUPS = re.compile(r"[aeiouy]+")
+_SILENT_ES = ("ses", "zes", "ces", "ges", "shes", "ches", "xes")
+
+
+@lru_cache(maxsize=8192)
+def syllables(word: str) -> int:
+    """Estimated syllables of one word, for the Flesch readability formulas."""
+    if _CJK_CHAR.match(word):
+        return 1
+    plain = unicodedata.normalize("NFKD", word.lower())
+    latin = "".join(c for c in plain if "a" <= c <= "z")
+    if not latin:
+        return 1 if any(c.isdigit() for c in word) else max(1, len(word) // 3)
+    return _latin_syllables(latin.removesuffix("s") if plain.endswith("'s") else latin)
+
+
+def _latin_syllables(word: str) -> int:
+    """Vowel groups, less the silent endings English spells but does not say."""
+    if len(word) <= 3:
+        return 1
+    count = len(_VOWEL_GROUPS.findall(word))
+    if word.endswith("e") and not word.endswith(("le", "ee", "ie", "ye")):
+        count -= 1
+    elif word.endswith("es") and not word.endswith(_SILENT_ES):
+        count -= 1
+    elif word.endswith("ed") and not word.endswith(("ted", "ded")):
+        count -= 1
+    return max(1, count)

@@ -1,0 +1,102 @@
+"""create_app(settings): the JSON API with its middleware, error handlers and lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from memoai import errors, migrations
+from memoai.configs.loader import ConfigRegistry
+from memoai.db import Database, is_sqlite, utcnow
+from memoai.evaluations import service as evaluations_service
+from memoai.evaluations.flow import EvaluationFlow
+from memoai.evaluations.router import router as evaluations_router
+from memoai.llm.registry import make_provider
+from memoai.ops.health import router as health_router
+from memoai.ops.http import RequestContextMiddleware
+from memoai.runtime import Runtime
+from memoai.sessions.router import router as sessions_router
+from memoai.settings import Settings, get_settings
+
+log = logging.getLogger("memoai")
+DRAIN_SECONDS = 30.0
+
+
+def max_run_seconds(settings: Settings) -> float:
+    """The longest an evaluation can legitimately run (all attempts and back-offs)."""
+    attempts = settings.llm_max_retries + 2  # retries plus the repair call
+    return attempts * (settings.llm_timeout_seconds + settings.llm_retry_max_delay) + 30
+
+
+async def start(app: FastAPI, settings: Settings) -> None:
+    """Open the database, migrate, load configuration, pick the provider, recover crashes."""
+    db = Database(settings.db_url, settings.database_pool_size)
+    if settings.run_migrations_on_start:
+        await migrations.upgrade(db.engine)
+    configs = ConfigRegistry(settings.config_dir)
+    provider = make_provider(settings)
+    runtime = Runtime(debug_mode=bool(settings.debug_mode))
+    app.state.settings = settings
+    app.state.db = db
+    app.state.configs = configs
+    app.state.runtime = runtime
+    app.state.flow = EvaluationFlow(db, settings, configs, provider, runtime)
+    # One process owns an SQLite file, so whatever it left running died with it; with a shared
+    # server database other replicas may still be working, so only long-dead runs are failed.
+    grace = timedelta(0) if is_sqlite(settings.db_url) else timedelta(seconds=max_run_seconds(settings))
+    async with db.sessions() as session:
+        recovered = await evaluations_service.recover_interrupted(session, utcnow() - grace)
+    if recovered:
+        log.warning("interrupted evaluations marked failed", extra={"count": recovered})
+    if provider.name == "offline":
+        log.warning("no LLM key configured: using the offline analysis (rule-based, no AI model)")
+    log.info(
+        "memoai API ready",
+        extra={"env": settings.app_env, "provider": provider.name, "model": provider.model},
+    )
+
+
+async def stop(app: FastAPI) -> None:
+    await app.state.runtime.drain(DRAIN_SECONDS)
+    await app.state.db.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API application; `memoai serve` mounts the web interface beside it."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await start(app, settings)
+        yield
+        await stop(app)
+
+    docs = bool(settings.openapi_docs)
+    app = FastAPI(
+        title="Memo AI Coach API",
+        version="1.0",
+        description="Coaching feedback on business memos against your organisation's rubric. "
+        "Every response uses the envelope {data, meta, errors}.",
+        lifespan=lifespan,
+        docs_url="/api/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json" if docs else None,
+        max_body_size=settings.max_body_bytes,
+    )
+    errors.install(app)
+    app.add_middleware(RequestContextMiddleware, hsts=bool(settings.https_only))
+    app.include_router(health_router)
+    app.include_router(sessions_router)
+    app.include_router(evaluations_router)
+    if docs:
+
+        @app.get("/", include_in_schema=False)
+        async def root() -> RedirectResponse:
+            return RedirectResponse("/api/docs")
+
+    return app

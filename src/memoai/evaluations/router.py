@@ -1,0 +1,127 @@
+"""Evaluation endpoints: submit (plain or streamed), list, read, retry. Thin by design."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.sse import format_sse_event
+
+from memoai.api import ok
+from memoai.deps import CallerDep, DbDep
+from memoai.evaluations import service
+from memoai.evaluations.flow import EvaluationFlow
+from memoai.evaluations.schemas import EvaluationCreate
+
+router = APIRouter(prefix="/api/v1/evaluations", tags=["evaluations"])
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+HEARTBEAT_SECONDS = 15.0
+
+
+def _flow(request: Request) -> EvaluationFlow:
+    return request.app.state.flow  # type: ignore[no-any-return]
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Evaluate a memo",
+    description="Stores the memo, then evaluates it. `?stream=true` answers as server-sent "
+    "events: `started`, `partial` (strengths, opportunities, criteria as completed), then "
+    "`completed` or `failed` with the whole evaluation.",
+)
+async def create_evaluation(
+    payload: EvaluationCreate,
+    request: Request,
+    caller: CallerDep,
+    stream: Annotated[bool, Query(description="Answer as server-sent events")] = False,
+) -> Any:
+    flow = _flow(request)
+    evaluation, reused = await flow.submit(caller, payload)
+    if stream:
+        return _stream(flow, evaluation.id, reused, service.to_out(evaluation, reused=True))
+    if reused:
+        return ok(service.to_out(evaluation, reused=True).model_dump(mode="json"), status=200)
+    # Shielded: a client that goes away does not cancel the evaluation it started.
+    finished = await asyncio.shield(flow.runtime.spawn(flow.run(evaluation.id)))
+    return ok(service.to_out(finished).model_dump(mode="json"), status=201)
+
+
+def _stream(flow: EvaluationFlow, evaluation_id: uuid.UUID, reused: bool, out: Any) -> Any:
+    queue: asyncio.Queue[tuple[str, dict[str, Any]] | None] = asyncio.Queue()
+
+    async def emit(event: str, data: dict[str, Any]) -> None:
+        await queue.put((event, data))
+
+    async def run() -> None:
+        try:
+            await flow.run(evaluation_id, emit)
+        finally:
+            await queue.put(None)
+
+    async def events() -> AsyncIterator[str]:
+        if reused:
+            data = out.model_dump(mode="json")
+            yield _sse("started", {"evaluation_id": str(evaluation_id), "reused": True})
+            yield _sse("completed", data)
+            return
+        flow.runtime.spawn(run())
+        while True:
+            try:
+                item = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
+            except TimeoutError:
+                yield format_sse_event(comment="keep-alive")
+                continue
+            if item is None:
+                return
+            yield _sse(*item)
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+def _sse(event: str, data: dict[str, Any]) -> str:
+    return format_sse_event(event=event, data_str=json.dumps(data, ensure_ascii=False))
+
+
+@router.get("", summary="The caller's evaluations, newest first")
+async def list_evaluations(
+    caller: CallerDep,
+    db: DbDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> JSONResponse:
+    items, total = await service.list_owned(db, caller, limit, offset)
+    return ok(
+        {
+            "items": [i.model_dump(mode="json") for i in items],
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+        }
+    )
+
+
+@router.get("/{evaluation_id}", summary="One evaluation of the caller")
+async def get_evaluation(evaluation_id: uuid.UUID, caller: CallerDep, db: DbDep) -> JSONResponse:
+    evaluation = await service.get_owned(db, caller, evaluation_id)
+    return ok(service.to_out(evaluation).model_dump(mode="json"))
+
+
+@router.post("/{evaluation_id}/retry", summary="Evaluate the same text again after a failure")
+async def retry_evaluation(
+    evaluation_id: uuid.UUID,
+    request: Request,
+    caller: CallerDep,
+    stream: Annotated[bool, Query()] = False,
+) -> Any:
+    flow = _flow(request)
+    evaluation = await flow.retry(caller, evaluation_id)
+    if stream:
+        return _stream(flow, evaluation.id, False, None)
+    finished = await asyncio.shield(flow.runtime.spawn(flow.run(evaluation.id)))
+    return ok(service.to_out(finished).model_dump(mode="json"))

@@ -1,0 +1,310 @@
+"""Storing and reading submissions and evaluations; every read checks ownership."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from memoai.api import AppError, ErrorCode, not_found
+from memoai.db import utcnow
+from memoai.deps import Caller
+from memoai.evaluations.models import Evaluation, Status, Submission
+from memoai.evaluations.schemas import EvaluationCreate, EvaluationListItem, EvaluationOut
+from memoai.settings import Settings
+
+OFFLINE_LABEL = "offline analysis"
+RETRYABLE_CODES = {"LLM_TIMEOUT", "LLM_UNAVAILABLE", "LLM_BAD_OUTPUT", "EVALUATION_INTERRUPTED"}
+_ALLOWED_CONTROL = {"\t", "\n", "\r"}
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def request_key(text: str, config_version: str, provider: str, model: str) -> str:
+    """Identity of an evaluation request: same text, configuration, provider and model."""
+    raw = "\x1f".join((text_hash(text), config_version, provider, model))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def check_request(payload: EvaluationCreate, settings: Settings) -> None:
+    """Refuse empty, oversized or binary text with a code and a message a person can act on."""
+    text = payload.text_content
+    if not text.strip():
+        raise AppError(
+            422, ErrorCode.TEXT_EMPTY, "The memo is empty. Paste or type your memo first.",
+            field="text_content",
+        )
+    if len(text) > settings.memo_max_chars:
+        raise AppError(
+            422,
+            ErrorCode.TEXT_TOO_LONG,
+            f"The memo has {len(text):,} characters; the limit is {settings.memo_max_chars:,}. "
+            "Shorten it and submit again.",
+            field="text_content",
+            details={"max_chars": settings.memo_max_chars, "actual_chars": len(text)},
+        )
+    if len(text.strip()) < settings.memo_min_chars:
+        raise AppError(
+            422,
+            ErrorCode.TEXT_EMPTY,
+            f"The memo needs at least {settings.memo_min_chars} characters.",
+            field="text_content",
+        )
+    for field, value in (("text_content", text), ("title", payload.title or "")):
+        _check_printable(field, value)
+    if payload.title is not None and len(payload.title) > settings.title_max_chars:
+        raise AppError(
+            422,
+            ErrorCode.VALIDATION_ERROR,
+            f"The title is longer than {settings.title_max_chars} characters.",
+            field="title",
+        )
+
+
+def _check_printable(field: str, value: str) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise AppError(
+            422, ErrorCode.TEXT_INVALID, "The text contains invalid characters (broken Unicode).",
+            field=field,
+        ) from None
+    bad = sum(
+        1 for ch in value if unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROL
+    )
+    if bad:
+        raise AppError(
+            422,
+            ErrorCode.TEXT_INVALID,
+            "The text contains binary data or control characters. Paste plain text.",
+            field=field,
+            details={"control_characters": bad},
+        )
+
+
+def owned_by(caller: Caller) -> ColumnElement[bool]:
+    """Rows of the caller: their user's when logged in, else their session's."""
+    if caller.user_id is not None:
+        return Evaluation.user_id == caller.user_id
+    return Evaluation.session_id == caller.session_id
+
+
+async def get_owned(db: AsyncSession, caller: Caller, evaluation_id: uuid.UUID) -> Evaluation:
+    """The caller's evaluation, or 404 (also for someone else's)."""
+    evaluation = await db.scalar(
+        select(Evaluation).where(Evaluation.id == evaluation_id, owned_by(caller))
+    )
+    if evaluation is None:
+        raise not_found("evaluation")
+    return evaluation
+
+
+async def get(db: AsyncSession, evaluation_id: uuid.UUID) -> Evaluation:
+    evaluation = await db.get(Evaluation, evaluation_id)
+    if evaluation is None:
+        raise not_found("evaluation")
+    return evaluation
+
+
+async def find_reusable(db: AsyncSession, caller: Caller, key: str) -> Evaluation | None:
+    """The newest completed evaluation of an identical request by this caller."""
+    return await db.scalar(
+        select(Evaluation)
+        .where(owned_by(caller), Evaluation.request_key == key)
+        .where(Evaluation.status == Status.COMPLETED)
+        .order_by(Evaluation.created_at.desc())
+        .limit(1)
+    )
+
+
+async def resolve_revision(
+    db: AsyncSession, caller: Caller, revision_of: uuid.UUID | None
+) -> uuid.UUID | None:
+    """The submission a new text revises, given an evaluation or submission id of the caller."""
+    if revision_of is None:
+        return None
+    evaluation = await db.scalar(
+        select(Evaluation).where(
+            owned_by(caller),
+            or_(Evaluation.id == revision_of, Evaluation.submission_id == revision_of),
+        ).limit(1)
+    )
+    if evaluation is None:
+        raise AppError(
+            404, ErrorCode.NOT_FOUND, "The memo this revises was not found.", field="revision_of"
+        )
+    return evaluation.submission_id
+
+
+async def create_pending(
+    db: AsyncSession,
+    caller: Caller,
+    payload: EvaluationCreate,
+    *,
+    key: str,
+    provider: str,
+    model: str,
+    config_version: str,
+    rubric_version: str,
+    scale: tuple[int, int],
+) -> Evaluation:
+    """Store the memo and a pending evaluation in one commit, before any model call."""
+    revision_id = await resolve_revision(db, caller, payload.revision_of)
+    submission = Submission(
+        session_id=caller.session_id,
+        user_id=caller.user_id,
+        title=(payload.title or "").strip() or None,
+        text_content=payload.text_content,
+        text_hash=text_hash(payload.text_content),
+        revision_of_id=revision_id,
+    )
+    db.add(submission)
+    await db.flush()
+    evaluation = Evaluation(
+        submission_id=submission.id,
+        session_id=caller.session_id,
+        user_id=caller.user_id,
+        status=Status.PENDING,
+        request_key=key,
+        provider=provider,
+        model=model,
+        config_version=config_version,
+        rubric_version=rubric_version,
+        scale_min=scale[0],
+        scale_max=scale[1],
+    )
+    evaluation.submission = submission
+    db.add(evaluation)
+    await db.commit()
+    return evaluation
+
+
+async def update_fields(db: AsyncSession, evaluation_id: uuid.UUID, **values: Any) -> None:
+    """One short write transaction (never held across a model call)."""
+    await db.execute(update(Evaluation).where(Evaluation.id == evaluation_id).values(**values))
+    await db.commit()
+
+
+async def list_owned(
+    db: AsyncSession, caller: Caller, limit: int, offset: int
+) -> tuple[list[EvaluationListItem], int]:
+    """A page of the caller's evaluations, newest first, with the total count."""
+    total = await db.scalar(select(func.count()).select_from(Evaluation).where(owned_by(caller)))
+    rows = await db.scalars(
+        select(Evaluation)
+        .where(owned_by(caller))
+        .order_by(Evaluation.created_at.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    items = [
+        EvaluationListItem(
+            id=e.id,
+            submission_id=e.submission_id,
+            status=e.status,
+            title=e.submission.title,
+            excerpt=_excerpt(e.submission.text_content),
+            overall_score=e.overall_score,
+            provider=e.provider,
+            created_at=e.created_at,
+        )
+        for e in rows
+    ]
+    return items, int(total or 0)
+
+
+def _excerpt(text: str, length: int = 140) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= length else flat[: length - 1].rstrip() + "…"
+
+
+async def recover_interrupted(db: AsyncSession, started_before: datetime) -> int:
+    """Evaluations a crash left pending or running become failed and retryable."""
+    result = await db.execute(
+        update(Evaluation)
+        .where(
+            Evaluation.status.in_([Status.PENDING, Status.RUNNING]),
+            Evaluation.created_at < started_before,
+        )
+        .values(
+            status=Status.FAILED,
+            error_code=ErrorCode.EVALUATION_INTERRUPTED,
+            error_message="The evaluation was interrupted by a restart. Retry it.",
+            completed_at=utcnow(),
+        )
+    )
+    await db.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def spent_today(db: AsyncSession, caller: Caller) -> float:
+    """Estimated model cost of the caller's evaluations in the last 24 hours."""
+    since = utcnow() - timedelta(days=1)
+    total = await db.scalar(
+        select(func.coalesce(func.sum(Evaluation.cost_usd), 0.0)).where(
+            owned_by(caller), Evaluation.created_at >= since
+        )
+    )
+    return float(total or 0.0)
+
+
+def provider_label(provider: str, model: str) -> str:
+    if provider == "offline":
+        return OFFLINE_LABEL
+    if provider == "claude":
+        return f"Claude ({model})"
+    return f"{model} (OpenAI-compatible)"
+
+
+def to_out(evaluation: Evaluation, *, reused: bool = False) -> EvaluationOut:
+    """The API view of an evaluation, with its memo and provenance."""
+    submission = evaluation.submission
+    error = None
+    if evaluation.status == Status.FAILED and evaluation.error_code:
+        error = {
+            "code": evaluation.error_code,
+            "message": evaluation.error_message or "The evaluation failed.",
+            "retryable": evaluation.error_code in RETRYABLE_CODES,
+        }
+    return EvaluationOut.model_validate(
+        {
+            "id": evaluation.id,
+            "submission_id": evaluation.submission_id,
+            "status": evaluation.status,
+            "title": submission.title,
+            "text_content": submission.text_content,
+            "revision_of": submission.revision_of_id,
+            "created_at": evaluation.created_at,
+            "completed_at": evaluation.completed_at,
+            "overall_score": evaluation.overall_score,
+            "scale": {"min": evaluation.scale_min, "max": evaluation.scale_max},
+            "strengths": evaluation.strengths or [],
+            "opportunities": evaluation.opportunities or [],
+            "rubric_scores": evaluation.rubric_scores or [],
+            "segment_feedback": evaluation.segment_feedback or [],
+            "metrics": evaluation.metrics,
+            "warnings": evaluation.warnings or [],
+            "provenance": {
+                "provider": evaluation.provider,
+                "model": evaluation.model,
+                "label": provider_label(evaluation.provider, evaluation.model),
+                "config_version": evaluation.config_version,
+                "rubric_version": evaluation.rubric_version,
+                "prompt_tokens": evaluation.prompt_tokens,
+                "completion_tokens": evaluation.completion_tokens,
+                "cached_tokens": evaluation.cached_tokens,
+                "cost_usd": evaluation.cost_usd,
+                "latency_ms": evaluation.latency_ms,
+                "attempts": evaluation.attempts,
+            },
+            "error": error,
+            "reused": reused,
+        }
+    )

@@ -1,0 +1,6 @@
+"""Imports every domain's tables so metadata (and Alembic) sees all of them."""
+
+from memoai.evaluations.models import Evaluation, Submission
+from memoai.sessions.models import Session
+
+__all__ = ["Evaluation", "Session", "Submission"]

@@ -1,0 +1,106 @@
+"""Pure-ASGI middleware: request ids, security headers, access logs and HTTP metrics."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from memoai.api import request_id_var
+from memoai.ops import metrics as prom
+
+log = logging.getLogger("memoai.access")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+# Swagger UI needs its CDN assets and an inline bootstrap script; only its pages get this.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
+    "https://fastapi.tiangolo.com; frame-ancestors 'none'"
+)
+
+
+class RequestContextMiddleware:
+    """Gives every request an id (echoed in X-Request-ID), headers, a log line and metrics."""
+
+    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
+        self.app = app
+        self.hsts = hsts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = _header(scope, b"x-request-id")
+        request_id = incoming if incoming and _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 500
+        path: str = scope.get("path", "")
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.extend(self._headers(request_id, path))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = _route_template(scope)
+            method = scope.get("method", "")
+            prom.HTTP_REQUESTS.labels(method, route, str(status)).inc()
+            prom.HTTP_LATENCY.labels(method, route).observe(elapsed)
+            log.info(
+                "request",
+                extra={
+                    "method": method,
+                    "path": path,
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                },
+            )
+            request_id_var.reset(token)
+
+    def _headers(self, request_id: str, path: str) -> list[tuple[bytes, bytes]]:
+        csp = DOCS_CSP if path.startswith(("/api/docs", "/docs", "/api/redoc")) else CSP
+        headers = [
+            (b"x-request-id", request_id.encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"),
+            (b"referrer-policy", b"strict-origin-when-cross-origin"),
+            (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+            (b"content-security-policy", csp.encode()),
+        ]
+        if self.hsts:
+            headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
+        return headers
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _route_template(scope: Scope) -> str:
+    """The matched route's path template, so metrics do not explode with ids."""
+    route: Any = scope.get("route")
+    if route is not None and getattr(route, "path", None):
+        return str(route.path)
+    return "unmatched"

@@ -1,0 +1,1 @@
+"""Fake provider servers (Anthropic Messages, OpenAI Chat Completions) for tests and benchmarks."""
