@@ -9,15 +9,14 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import text
 
-from memoai.app import create_app, start, stop
+from helpers import ApiClient, make_settings, open_client
+from memoai.app import stop
 from memoai.db import Base, create_engine
-from memoai.settings import Settings, load_settings
+from memoai.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "config"
@@ -75,42 +74,9 @@ def config_dir(tmp_path: Path) -> Path:
     return target
 
 
-def make_settings(db_url: str, tmp_path: Path, config_dir: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "database_url": db_url,
-        "config_dir": config_dir,
-        "data_dir": tmp_path,
-        "backup_dir": tmp_path / "backups",
-        "llm_provider": "offline",
-        "llm_retry_base_delay": 0.01,
-        "llm_retry_max_delay": 0.05,
-        "csrf_protection": False,
-        "debug_mode": False,
-    }
-    values.update(overrides)
-    return load_settings(**values)
-
-
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path, config_dir: Path) -> Settings:
     return make_settings(db_url, tmp_path, config_dir)
-
-
-class ApiClient(httpx.AsyncClient):
-    """An httpx client on the in-process app that knows how to start a session."""
-
-    async def start_session(self) -> dict[str, Any]:
-        response = await self.post("/api/v1/sessions")
-        assert response.status_code in (200, 201), response.text
-        data: dict[str, Any] = response.json()["data"]
-        return data
-
-
-async def open_client(settings: Settings) -> tuple[Any, ApiClient]:
-    app = create_app(settings)
-    await start(app, settings)
-    client = ApiClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
-    return app, client
 
 
 @pytest.fixture

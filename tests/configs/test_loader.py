@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from memoai.configs.loader import ConfigError, load_active_config, validate_config
-from memoai.configs.registry import ConfigRegistry
+from memoai.configs.loader import ConfigError, ConfigRegistry, load_active_config, validate_config
 from memoai.configs.schemas import AuthConfig, Context, Rubric
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "config"

@@ -50,7 +50,9 @@ class AnthropicFake(FakeServer):
         if self.api_key is None:
             return True
         bearer = request.headers.get("authorization", "")
-        return request.headers.get("x-api-key") == self.api_key or bearer == f"Bearer {self.api_key}"
+        return (
+            request.headers.get("x-api-key") == self.api_key or bearer == f"Bearer {self.api_key}"
+        )
 
     def error_body(self, code: int, message: str) -> dict[str, Any]:
         kind = ERROR_TYPES.get(code, "api_error")
@@ -75,7 +77,9 @@ class AnthropicFake(FakeServer):
         if behaviour.kind == "text":
             return [("text", str(behaviour.output))]
         if not tools:
-            return [("text", CHAT_REPLY if behaviour.output is None else serialise(behaviour.output))]
+            return [
+                ("text", CHAT_REPLY if behaviour.output is None else serialise(behaviour.output))
+            ]
         if behaviour.kind == "malformed":
             return [("tool_use", str(behaviour.output))]
         output = behaviour.output
@@ -118,7 +122,9 @@ class AnthropicFake(FakeServer):
         usage: dict[str, int],
     ) -> AsyncIterator[str]:
         start_usage = {**usage, "output_tokens": 1}
-        yield sse({"type": "message_start", "message": _message_shell(body, start_usage)}, "message_start")
+        yield sse(
+            {"type": "message_start", "message": _message_shell(body, start_usage)}, "message_start"
+        )
         if behaviour.kind == "hang":
             async for _ in self.keepalive(behaviour.seconds, PING):
                 yield PING
@@ -164,19 +170,26 @@ def _tool_block(body: dict[str, Any], tool_input: Any) -> dict[str, Any]:
     return {"type": "tool_use", "id": "toolu_fake", "name": name, "input": tool_input}
 
 
-async def _block_events(index: int, kind: str, raw: str, body: dict[str, Any]) -> AsyncIterator[str]:
+async def _block_events(
+    index: int, kind: str, raw: str, body: dict[str, Any]
+) -> AsyncIterator[str]:
     """content_block_start, one delta per chunk, content_block_stop."""
     if kind == "text":
         start: dict[str, Any] = {"type": "text", "text": ""}
     else:
         start = _tool_block(body, {})
-    yield sse({"type": "content_block_start", "index": index, "content_block": start}, "content_block_start")
+    yield sse(
+        {"type": "content_block_start", "index": index, "content_block": start},
+        "content_block_start",
+    )
     for piece in chunks(raw):
         if kind == "text":
             delta = {"type": "text_delta", "text": piece}
         else:
             delta = {"type": "input_json_delta", "partial_json": piece}
-        yield sse({"type": "content_block_delta", "index": index, "delta": delta}, "content_block_delta")
+        yield sse(
+            {"type": "content_block_delta", "index": index, "delta": delta}, "content_block_delta"
+        )
     yield sse({"type": "content_block_stop", "index": index}, "content_block_stop")
 
 

@@ -81,7 +81,9 @@ def delay(seconds: float, then: Behaviour | None = None) -> Behaviour:
 
 def malformed() -> Behaviour:
     """Invalid JSON where the structured answer belongs."""
-    return Behaviour("malformed", '{"strengths": ["Clear ask"], "rubric_scores": [{"criterion_id": ')
+    return Behaviour(
+        "malformed", '{"strengths": ["Clear ask"], "rubric_scores": [{"criterion_id": '
+    )
 
 
 def drop() -> Behaviour:

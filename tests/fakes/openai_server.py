@@ -116,7 +116,9 @@ def request_schema(body: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def _chunk(body: dict[str, Any], delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+def _chunk(
+    body: dict[str, Any], delta: dict[str, Any], finish: str | None = None
+) -> dict[str, Any]:
     return {
         "id": "chatcmpl-fake",
         "object": "chat.completion.chunk",
@@ -144,4 +146,6 @@ def _completion(body: dict[str, Any], content: str, usage: dict[str, Any]) -> di
 
 
 if __name__ == "__main__":
-    serve_forever(OpenAIFake(), "A fake OpenAI-compatible Chat Completions API for load benchmarks.")
+    serve_forever(
+        OpenAIFake(), "A fake OpenAI-compatible Chat Completions API for load benchmarks."
+    )

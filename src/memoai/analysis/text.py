@@ -27,6 +27,7 @@ _CLOSERS = ")]\"'”’»"
 _MAX_HEADING_WORDS = 8
 _MAX_LABEL_WORDS = 4  # "Key risks:" introduces a list; longer colon lines are sentences
 _MAX_HEADER_CHARS = 200
+_MAX_SIGN_OFF_WORDS = 3  # "Kind regards," above a name
 HEADER_NAMES = {"to": "To", "from": "From", "date": "Date", "subject": "Subject", "re": "Subject"}
 
 # Abbreviations that are followed by a name or a figure rather than ending a sentence.
@@ -135,11 +136,18 @@ def _is_heading(text: str, content: str, following: _Line | None) -> bool:
     count = len(words(content))
     if content[-1] == ":":
         return count <= _MAX_LABEL_WORDS
-    if content[-1] in ".!?,;\"'”’»" or count > _MAX_HEADING_WORDS:
+    if content[-1] == ",":
+        return count <= _MAX_SIGN_OFF_WORDS and not _continued_in_lower_case(text, following)
+    if content[-1] in ".!?;\"'”’»" or count > _MAX_HEADING_WORDS:
         return False
+    return not _continued_in_lower_case(text, following)
+
+
+def _continued_in_lower_case(text: str, following: _Line | None) -> bool:
+    """Whether the next line goes on with the same sentence (a wrapped line)."""
     if following is None or following.start == following.end:
-        return True
-    return not text[following.start].islower()
+        return False
+    return text[following.start].islower()
 
 
 def _flush(text: str, block: list[int], kind: Kind, paragraph: int, units: list[Unit]) -> None:

@@ -1,133 +1,44 @@
-"""Validating and loading the YAML configuration files, with line and column in every error."""
+"""Loading the six configuration files, and the registry that keeps the valid one in force."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import math
-import os
-import re
-from collections.abc import Mapping
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
+from pydantic import BaseModel
 
-from memoai.configs.expand import ExpansionError, to_plain
-from memoai.configs.schemas import CONFIG_TYPES, SCHEMAS, ActiveConfig, Prompt, Rubric
-from memoai.configs.templates import TemplateProblem, check_prompt, trial_render
+from memoai.configs.schemas import CONFIG_TYPES, ActiveConfig
+from memoai.configs.validate import (
+    ConfigError,
+    build_active_config,
+    config_filename,
+    validate_config,
+)
 
-Loc = tuple[str | int, ...]
+__all__ = [
+    "ConfigError",
+    "ConfigRegistry",
+    "build_active_config",
+    "config_filename",
+    "load_active_config",
+    "validate_config",
+]
 
+log = logging.getLogger(__name__)
 
-def config_filename(config_type: str) -> str:
-    return f"{config_type}.yaml"
-
-
-class ConfigError(Exception):
-    """An invalid configuration file, located precisely enough for an admin to fix it."""
-
-    def __init__(
-        self,
-        config_type: str,
-        message: str,
-        *,
-        line: int | None = None,
-        column: int | None = None,
-        path: str | None = None,
-    ) -> None:
-        self.config_type = config_type
-        self.message = message
-        self.line = line
-        self.column = column
-        self.path = path
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        where = config_filename(self.config_type)
-        if self.line is not None:
-            where += f" line {self.line}"
-            if self.column is not None:
-                where += f", column {self.column}"
-        prefix = f"{self.path}: " if self.path else ""
-        return f"{where}: {prefix}{self.message}"
-
-    def as_details(self) -> dict[str, Any]:
-        """The fields an API error or the admin page shows next to the editor."""
-        return {
-            "config_type": self.config_type,
-            "line": self.line,
-            "column": self.column,
-            "path": self.path,
-        }
-
-
-def validate_config(
-    config_type: str,
-    text: str,
-    env: Mapping[str, str] | None = None,
-    *,
-    active: ActiveConfig | None = None,
-) -> tuple[BaseModel, list[str]]:
-    """Validate one file's text; with `active`, also check it works with the other files."""
-    if config_type not in SCHEMAS:
-        raise ConfigError(config_type, f"unknown configuration type; one of {CONFIG_TYPES}")
-    root = _parse(config_type, text)
-    data = _expanded(config_type, root, os.environ if env is None else env)
-    model = _validated(config_type, root, data)
-    warnings: list[str] = []
-    if isinstance(model, Rubric):
-        model = normalise_weights(model)
-        warnings = list(model.warnings)
-    elif isinstance(model, Prompt):
-        warnings = _check_templates(root, model)
-    if active is not None:
-        models = {name: getattr(active, name) for name in CONFIG_TYPES}
-        build_active_config({**models, config_type: model})
-    return model, warnings
+FileStamp = tuple[int, int, int] | None
 
 
 def load_active_config(config_dir: Path, env: Mapping[str, str] | None = None) -> ActiveConfig:
     """Read and validate all six files; the first problem raises ConfigError."""
-    models = {}
+    models: dict[str, BaseModel] = {}
     for config_type in CONFIG_TYPES:
         path = Path(config_dir) / config_filename(config_type)
         models[config_type], _ = validate_config(config_type, _read(config_type, path), env)
     return build_active_config(models)
-
-
-def build_active_config(models: Mapping[str, BaseModel]) -> ActiveConfig:
-    """Assemble validated models with their hashes, refusing prompts that cannot render."""
-    canonical = {name: _canonical_json(name, models[name]) for name in CONFIG_TYPES}
-    hashes = {name: _sha16(text) for name, text in canonical.items()}
-    version = _sha16("\n".join(canonical[name] for name in CONFIG_TYPES))
-    config = ActiveConfig(**{name: models[name] for name in CONFIG_TYPES}, version=version, hashes=hashes)
-    try:
-        trial_render(config)
-    except TemplateProblem as exc:
-        raise ConfigError("prompt", exc.message, path=exc.field) from exc
-    return config
-
-
-def normalise_weights(rubric: Rubric) -> Rubric:
-    """Scale weights to sum to 100, recording a warning, so scores stay comparable."""
-    total = rubric.total_weight
-    if math.isclose(total, 100.0, abs_tol=1e-6):
-        return rubric.model_copy(update={"warnings": ()})
-    scaled = [c.weight * 100.0 / total for c in rubric.criteria]
-    largest = scaled.index(max(scaled))
-    rounded = [round(w, 2) or w for w in scaled]
-    rounded[largest] = round(100.0 - sum(rounded) + rounded[largest], 2)
-    criteria = [c.model_copy(update={"weight": w}) for c, w in zip(rubric.criteria, rounded, strict=True)]
-    warning = f"criterion weights summed to {total:g}, not 100; they were scaled to sum to 100"
-    return rubric.model_copy(update={"criteria": criteria, "warnings": (warning,)})
-
-
-# --- parsing ------------------------------------------------------------------------------
 
 
 def _read(config_type: str, path: Path) -> str:
@@ -139,148 +50,67 @@ def _read(config_type: str, path: Path) -> str:
         raise ConfigError(config_type, f"cannot read {path}: {exc}") from None
 
 
-def _parse(config_type: str, text: str) -> Any:
-    """Round-trip parsing keeps every node's line and column for error messages."""
-    try:
-        return YAML(typ="rt").load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        message = _yaml_problem(exc)
-        if mark is None:
-            raise ConfigError(config_type, message) from None
-        raise ConfigError(config_type, message, line=mark.line + 1, column=mark.column + 1) from None
-    except YAMLError as exc:
-        raise ConfigError(config_type, f"invalid YAML: {exc}") from None
+class ConfigRegistry:
+    """Cheap to ask on every request: at most one stat() sweep of the files per interval."""
 
+    def __init__(
+        self,
+        config_dir: Path,
+        env: Mapping[str, str] | None = None,
+        *,
+        check_interval: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.config_dir = Path(config_dir)
+        self.problems: list[str] = []
+        self._env = env
+        self._interval = check_interval
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._stamps = self._file_stamps()
+        self._config = load_active_config(self.config_dir, env)  # the first failure raises
+        self._checked_at = clock()
 
-def _yaml_problem(exc: MarkedYAMLError) -> str:
-    problem = (exc.problem or "invalid YAML").strip()
-    if exc.context and exc.context_mark is not None and exc.problem_mark is not None:
-        return f"{problem} ({exc.context} started on line {exc.context_mark.line + 1})"
-    return f"{problem} ({exc.context})" if exc.context else problem
+    def current(self) -> ActiveConfig:
+        """The active configuration, reloaded first if a file changed since the last look."""
+        now = self._clock()
+        if now - self._checked_at >= self._interval:
+            with self._lock:
+                if now - self._checked_at >= self._interval:
+                    self._checked_at = now
+                    stamps = self._file_stamps()
+                    if stamps != self._stamps:
+                        self._load(stamps)
+        return self._config
 
+    def reload(self) -> ActiveConfig:
+        """Re-read now (after an admin edit); on failure the last valid config stays."""
+        with self._lock:
+            self._checked_at = self._clock()
+            self._load(self._file_stamps())
+        return self._config
 
-def _expanded(config_type: str, root: Any, env: Mapping[str, str]) -> dict[str, Any]:
-    """Plain, expanded data; an empty or non-mapping document is refused with a clear reason."""
-    if root is None:
-        if config_type == "rubric":
-            raise ConfigError(config_type, _NO_CRITERIA + " (the file is empty)")
-        raise ConfigError(config_type, "the file is empty")
-    if not isinstance(root, CommentedMap):
-        kind = "a list" if isinstance(root, list) else "a single value"
-        raise ConfigError(config_type, f"the file must be a mapping of settings, not {kind}")
-    try:
-        data: dict[str, Any] = to_plain(root, env)
-    except ExpansionError as exc:
-        line, column = _locate(root, exc.path)
-        raise ConfigError(
-            config_type, exc.message, line=line, column=column, path=_dotted(exc.path)
-        ) from None
-    if config_type == "rubric" and not data.get("criteria"):
-        line, column = _locate(root, ("criteria",))
-        raise ConfigError(config_type, _NO_CRITERIA, line=line, column=column)
-    return data
+    def _load(self, stamps: tuple[FileStamp, ...]) -> None:
+        # Stamps are taken before reading, so a write during the load is seen next time.
+        self._stamps = stamps
+        try:
+            config = load_active_config(self.config_dir, self._env)
+        except ConfigError as exc:
+            self.problems = [str(exc)]
+            log.warning("configuration invalid, keeping version %s: %s", self._config.version, exc)
+            return
+        if config.version != self._config.version:
+            log.info("configuration version %s is active", config.version)
+        self._config = config
+        self.problems = []
 
+    def _file_stamps(self) -> tuple[FileStamp, ...]:
+        return tuple(self._stamp(self.config_dir / config_filename(t)) for t in CONFIG_TYPES)
 
-_NO_CRITERIA = "rubric.yaml must define at least one criterion"
-
-
-# --- schema errors ------------------------------------------------------------------------
-
-
-def _validated(config_type: str, root: CommentedMap, data: dict[str, Any]) -> BaseModel:
-    try:
-        return SCHEMAS[config_type].model_validate(data)  # type: ignore[index]
-    except ValidationError as exc:
-        error = exc.errors(include_url=False)[0]
-        loc: Loc = tuple(part for part in error["loc"] if part != "[key]")
-        message = _message(error["msg"])
-        if not loc and config_type == "rubric":
-            loc = _criterion_named_in(message, data)
-        line, column = _locate(root, loc)
-        more = len(exc.errors()) - 1
-        if more:
-            message += f" (and {more} more problem{'s' if more > 1 else ''})"
-        raise ConfigError(
-            config_type, message, line=line, column=column, path=_dotted(loc) or None
-        ) from None
-
-
-def _message(msg: str) -> str:
-    return msg.removeprefix("Value error, ")
-
-
-def _criterion_named_in(message: str, data: dict[str, Any]) -> Loc:
-    """A rubric-wide error names a criterion id; point at that criterion (its last use)."""
-    criteria = data.get("criteria") or []
-    for index in range(len(criteria) - 1, -1, -1):
-        item = criteria[index]
-        criterion_id = item.get("id") if isinstance(item, dict) else None
-        if isinstance(criterion_id, str) and re.search(rf"\b{re.escape(criterion_id)}\b", message):
-            field = "guidance" if "guidance" in message and "guidance" in item else "id"
-            return ("criteria", index, field)
-    return ()
-
-
-def _locate(root: Any, loc: Loc) -> tuple[int | None, int | None]:
-    """1-based line and column of the deepest node on `loc` that exists in the document."""
-    node, position = root, None
-    for part in loc:
-        if isinstance(node, CommentedMap):
-            key = next((k for k in node if str(k) == str(part)), None)
-            if key is None:
-                break
-            position, node = node.lc.key(key), node[key]
-        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
-            position, node = node.lc.item(part), node[part]
-        else:
-            break
-    if position is None:
-        return None, None
-    return position[0] + 1, position[1] + 1
-
-
-def _dotted(loc: Loc) -> str:
-    return ".".join(str(part) for part in loc)
-
-
-# --- prompt templates ---------------------------------------------------------------------
-
-
-def _check_templates(root: CommentedMap, prompt: Prompt) -> list[str]:
-    problems, warnings = check_prompt(prompt)
-    if problems:
-        first = problems[0]
-        line, column = _template_position(root, first.field, first.lineno)
-        raise ConfigError("prompt", first.message, line=line, column=column, path=first.field)
-    return warnings
-
-
-def _template_position(
-    root: CommentedMap, field: str, lineno: int | None
-) -> tuple[int | None, int | None]:
-    """Map a line inside a template to the file: block scalars start below their `|`."""
-    if field not in root:
-        return None, None
-    if lineno is None:
-        return _locate(root, (field,))
-    value_line = root.lc.value(field)[0] + 1
-    if isinstance(root[field], LiteralScalarString | FoldedScalarString):
-        return value_line + lineno, None
-    return value_line + lineno - 1, None
-
-
-# --- hashing ------------------------------------------------------------------------------
-
-
-def _canonical_json(config_type: str, model: BaseModel) -> str:
-    """Expanded, key-sorted JSON; the JWT secret is reduced to set/unset so it never leaks."""
-    data = model.model_dump(mode="json")
-    if config_type == "auth":
-        jwt = data["authentication"]["jwt"]
-        jwt["secret_key"] = "set" if jwt.get("secret_key") else ""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def _sha16(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    @staticmethod
+    def _stamp(path: Path) -> FileStamp:
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        return (stat.st_mtime_ns, stat.st_size, stat.st_ino)

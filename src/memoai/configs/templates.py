@@ -26,7 +26,10 @@ TEMPLATE_VARIABLES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 
 # Values for a trial render at load time, so a template that cannot render is refused then.
 SAMPLE_VARIABLES: dict[str, dict[str, Any]] = {
-    "evaluation": {"memo": "To: Leadership team\nSubject: Sample\n\nPlease fund it.", "title": None},
+    "evaluation": {
+        "memo": "To: Leadership team\nSubject: Sample\n\nPlease fund it.",
+        "title": None,
+    },
     "repair": {"problems": ["rubric_scores is missing"], "previous_output": "{}"},
 }
 
@@ -44,7 +47,7 @@ class TemplateProblem(Exception):
 @lru_cache(maxsize=1)
 def template_environment() -> ImmutableSandboxedEnvironment:
     """Sandboxed because admins write the templates; strict so a typo fails loudly."""
-    return ImmutableSandboxedEnvironment(  # noqa: S701 - plain text for a model, not HTML
+    return ImmutableSandboxedEnvironment(
         undefined=StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,

@@ -21,13 +21,13 @@ _SAME_LENGTH = (
     [(c, "'") for c in _QUOTES[1:]] + [(c, "-") for c in _DASHES] + [(c, " ") for c in _SPACES]
 )
 _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
-# Pieces whose normalised form differs from the original (after _SAME_LENGTH): dashes with
-# spaces or doubled, whitespace other than one plain space, invisible characters, and "..."
-# (shown as one "…" so a match can never end inside an ellipsis). The lookahead lets the
-# regex skip ordinary characters quickly.
+_GAP = rf"[\s{_INVISIBLE}]"
+# Pieces whose normalised form may differ from the original (after _SAME_LENGTH): a run of
+# dashes and spaces becomes one "-", other whitespace runs one space, invisible characters
+# nothing, and "..." one "…" (so a match can never end inside an ellipsis). The lookahead
+# lets the regex skip ordinary characters quickly.
 _TOKEN = re.compile(
-    rf"(?=[-\s.{_INVISIBLE}])"
-    rf"(?:\s*-{{2,}}\s*|\s+-+\s*|-+\s+|[\s{_INVISIBLE}]{{2,}}|[^\S ]|[{_INVISIBLE}]|\.\.\.)"
+    rf"(?=[-\s.{_INVISIBLE}])(?:{_GAP}*-[-\s{_INVISIBLE}]*|{_GAP}{{2,}}|[^\S ]|[{_INVISIBLE}]|\.\.\.)"
 )
 _EDGE_CHARS = _QUOTES + ".… \t\n\r\u00a0"
 _EDGE_MARKS = re.compile(r"^(?:'|…|\s)+|(?:'|…|\s)+$")
@@ -68,7 +68,7 @@ def _replacement(piece: str, start: int, end: int) -> tuple[str, tuple[int, int]
     if piece == "...":
         return "…", (start, end)
     if "-" in piece:
-        return "-", (start + piece.index("-"), start + len(piece.rstrip()))
+        return "-", (start + piece.index("-"), start + piece.rindex("-") + 1)
     return (" " if piece.strip(_INVISIBLE) else ""), (start, end)
 
 

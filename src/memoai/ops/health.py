@@ -47,8 +47,8 @@ async def _database(db: Any) -> dict[str, Any]:
 
 
 def _configuration(configs: Any) -> dict[str, Any]:
-    problems = list(configs.problems)
     current = configs.current()
+    problems = list(configs.problems)
     result: dict[str, Any] = {"ok": not problems, "version": current.version}
     if problems:
         result["message"] = "last valid configuration kept; the files on disk are invalid"

@@ -1,0 +1,162 @@
+"""Load benchmark: N clients x 2 evaluations against one `memoai serve` on SQLite, with a fake
+Claude server that answers after a fixed delay. Prints wall time, latency percentiles,
+/health p99 under load and the server's peak RSS.
+
+    .venv/bin/python bench/evaluations_load.py [--clients 50 200] [--delay 2.0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+MEMO = """To: Executive Leadership Team
+From: Dana Whitfield
+Subject: Request {n}: fund the intake pilot
+
+I request approval of ${n},000 to pilot digital intake at two clinics. Paper intake takes 14
+minutes per patient; the pilot cuts it to 5 minutes and saves $610,000 a year. Risks: adoption
+and EHR integration, mitigated by training and a vendor-led test. Please approve by 15 April.
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+async def client_run(base: str, n: int, latencies: list[float], failures: list[str]) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        await client.post("/api/v1/sessions")
+        for i in range(2):
+            started = time.perf_counter()
+            response = await client.post(
+                "/api/v1/evaluations", json={"text_content": MEMO.format(n=n * 10 + i)}
+            )
+            latencies.append(time.perf_counter() - started)
+            data = response.json().get("data") or {}
+            if response.status_code != 201 or data.get("status") != "completed":
+                failures.append(f"{response.status_code} {response.text[:200]}")
+
+
+async def health_probe(base: str, stop: asyncio.Event, samples: list[float]) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        while not stop.is_set():
+            started = time.perf_counter()
+            await client.get("/health")
+            samples.append(time.perf_counter() - started)
+            await asyncio.sleep(0.02)
+
+
+async def round_of(base: str, clients: int) -> dict[str, float]:
+    latencies: list[float] = []
+    failures: list[str] = []
+    health: list[float] = []
+    stop = asyncio.Event()
+    probe = asyncio.create_task(health_probe(base, stop, health))
+    started = time.perf_counter()
+    await asyncio.gather(*(client_run(base, n, latencies, failures) for n in range(clients)))
+    wall = time.perf_counter() - started
+    stop.set()
+    await probe
+    if failures:
+        print(f"  {len(failures)} failures, first: {failures[0]}")
+    return {
+        "clients": clients,
+        "completed": len(latencies) - len(failures),
+        "wall_s": wall,
+        "p50_s": statistics.median(latencies),
+        "p95_s": pct(latencies, 0.95),
+        "health_p99_ms": pct(health, 0.99) * 1000,
+        "health_samples": len(health),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, nargs="+", default=[50, 200])
+    parser.add_argument("--delay", type=float, default=2.0)
+    args = parser.parse_args()
+    fake_port, app_port = free_port(), free_port()
+    work = Path(tempfile.mkdtemp(prefix="memoai-bench-"))
+    fake = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakes.anthropic_server", "--port", str(fake_port),
+         "--delay", str(args.delay)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    env = {
+        **os.environ,
+        "LLM_PROVIDER": "claude",
+        "CLAUDE_API_KEY": "bench-key",
+        "LLM_BASE_URL": f"http://127.0.0.1:{fake_port}",
+        "DATABASE_URL": f"sqlite:///{work / 'bench.db'}",
+        "DATA_DIR": str(work),
+        "CONFIG_DIR": str(ROOT / "config"),
+        "CSRF_PROTECTION": "false",
+        "DEBUG_MODE": "false",
+        "LOG_LEVEL": "WARNING",
+        "LLM_DAILY_BUDGET_USD": "",
+    }
+    env.pop("LLM_DAILY_BUDGET_USD")
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/memoai"), "serve", "--port", str(app_port)],
+        cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{app_port}"
+    try:
+        wait_ready(f"http://127.0.0.1:{fake_port}/v1/models")
+        wait_ready(f"{base}/health")
+        print(f"fake Claude delay {args.delay:.1f} s; one memoai serve process on SQLite")
+        for clients in args.clients:
+            r = asyncio.run(round_of(base, clients))
+            print(
+                f"{clients:4d} clients x 2: {r['completed']:.0f}/{clients * 2} completed, "
+                f"wall {r['wall_s']:.2f} s, p50 {r['p50_s']:.2f} s, p95 {r['p95_s']:.2f} s, "
+                f"/health p99 {r['health_p99_ms']:.1f} ms ({r['health_samples']:.0f} probes)"
+            )
+        print(f"server peak RSS {peak_rss_mb(server.pid):.0f} MB")
+    finally:
+        server.terminate()
+        fake.terminate()
+        server.wait(10)
+        fake.wait(10)
+
+
+if __name__ == "__main__":
+    main()
