@@ -12,13 +12,15 @@ from fastapi.responses import RedirectResponse
 
 from memoai import errors, migrations
 from memoai.configs.loader import ConfigRegistry
+from memoai.configs.router import router as configs_router
 from memoai.db import Database, is_sqlite, utcnow
 from memoai.evaluations import service as evaluations_service
 from memoai.evaluations.flow import EvaluationFlow
 from memoai.evaluations.router import router as evaluations_router
 from memoai.llm.registry import make_provider
 from memoai.ops.health import router as health_router
-from memoai.ops.http import RequestContextMiddleware
+from memoai.ops.http import BodyLimitMiddleware, RequestContextMiddleware
+from memoai.ops.ratelimit import install_rate_limits
 from memoai.runtime import Runtime
 from memoai.sessions.router import router as sessions_router
 from memoai.settings import Settings, get_settings
@@ -86,13 +88,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/api/docs" if docs else None,
         redoc_url=None,
         openapi_url="/api/openapi.json" if docs else None,
-        max_body_size=settings.max_body_bytes,
     )
     errors.install(app)
+    install_rate_limits(app, settings)  # inside the request context: 429s get request ids
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, hsts=bool(settings.https_only))
     app.include_router(health_router)
     app.include_router(sessions_router)
     app.include_router(evaluations_router)
+    app.include_router(configs_router)
     if docs:
 
         @app.get("/", include_in_schema=False)

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from memoai.ops.cli import backup_app, config_app, db_copy, maintenance
 from memoai.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(help="Memo AI Coach: serve, migrate, evaluate, operate.", no_args_is_help=True)
@@ -59,6 +60,13 @@ def api(host: HostOpt = "127.0.0.1", port: PortOpt = 8000) -> None:
     """Serve the JSON API only (the backend container)."""
     settings = settings_or_exit()
     _run_uvicorn("memoai.app:create_app", host, port, settings)
+
+
+@app.command()
+def web(host: HostOpt = "127.0.0.1", port: PortOpt = 3000) -> None:
+    """Serve the web interface only, talking to the API at BACKEND_URL (the frontend container)."""
+    settings = settings_or_exit()
+    _run_uvicorn("memoai.web.pages:create_web_app", host, port, settings)
 
 
 @app.command()
@@ -123,6 +131,12 @@ async def _with_engine(engine: Any, work: Any) -> Any:
         return await work
     finally:
         await engine.dispose()
+
+
+app.command()(maintenance)
+app.add_typer(backup_app, name="backup")
+app.add_typer(config_app, name="config")
+db_app.command("copy")(db_copy)
 
 
 def main() -> None:

@@ -43,21 +43,11 @@ def _is_body_syntax(errors: list[dict[str, Any]]) -> bool:
 
 
 def _validation_item(err: Any, raw: bytes) -> dict[str, Any]:
-    loc = [str(p) for p in err.get("loc", ()) if p not in ("body",)]
+    loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
     field = ".".join(loc) or None
     kind = err.get("type", "")
     if kind == "json_invalid":
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return error_item(
-                ErrorCode.INVALID_ENCODING, "The request body is not valid UTF-8 text."
-            )
-        return error_item(
-            ErrorCode.INVALID_JSON,
-            "The request body is not valid JSON.",
-            details={"reason": str(err.get("ctx", {}).get("error", ""))},
-        )
+        return _body_syntax_item(raw, str(err.get("ctx", {}).get("error", "")))
     if kind == "extra_forbidden":
         return error_item(ErrorCode.UNKNOWN_FIELD, f"Unknown field '{field}'.", field)
     if kind == "missing":
@@ -67,8 +57,20 @@ def _validation_item(err: Any, raw: bytes) -> dict[str, Any]:
     return error_item(ErrorCode.VALIDATION_ERROR, f"{field or 'request'}: {err.get('msg')}", field)
 
 
+def _body_syntax_item(raw: bytes, reason: str = "") -> dict[str, Any]:
+    """A body that could not be parsed: broken UTF-8 or broken JSON."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return error_item(ErrorCode.INVALID_ENCODING, "The request body is not valid UTF-8 text.")
+    details = {"reason": reason} if reason else {}
+    return error_item(ErrorCode.INVALID_JSON, "The request body is not valid JSON.", details=details)
+
+
 async def http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 400:
+        return fail(400, [_body_syntax_item(await request.body())])
     code, message = HTTP_CODES.get(exc.status_code, (ErrorCode.VALIDATION_ERROR, str(exc.detail)))
     headers = dict(exc.headers or {})
     return fail(exc.status_code, [error_item(code, message)], headers=headers)

@@ -34,15 +34,17 @@ ERROR_TYPES = {
     429: "rate_limit_error",
     529: "overloaded_error",
 }
+MODEL_ID = "claude-sonnet-4-5"
 PING = sse({"type": "ping"}, "ping")
 
 
 class AnthropicFake(FakeServer):
-    """POST /v1/messages (streaming or not) and GET /v1/models/{id}."""
+    """POST /v1/messages (streaming or not), GET /v1/models and /v1/models/{id}."""
 
     def routes(self) -> list[Route]:
         return [
             Route("/v1/messages", self.handle, methods=["POST"]),
+            Route("/v1/models", self.model_list, methods=["GET"]),
             Route("/v1/models/{model_id:path}", self.model_info, methods=["GET"]),
         ]
 
@@ -57,6 +59,14 @@ class AnthropicFake(FakeServer):
     def error_body(self, code: int, message: str) -> dict[str, Any]:
         kind = ERROR_TYPES.get(code, "api_error")
         return {"type": "error", "error": {"type": kind, "message": message}}
+
+    async def model_list(self, request: Request) -> Response:
+        if not self.auth_ok(request):
+            return self.error(401, "invalid x-api-key")
+        data = [{"type": "model", "id": MODEL_ID, "display_name": MODEL_ID}]
+        return JSONResponse(
+            {"data": data, "has_more": False, "first_id": MODEL_ID, "last_id": MODEL_ID}
+        )
 
     async def model_info(self, request: Request) -> Response:
         if not self.auth_ok(request):

@@ -299,7 +299,7 @@ class FakeServer:
         sock.bind(("127.0.0.1", port))
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
-            self.app, log_level="warning", timeout_graceful_shutdown=1, lifespan="off"
+            self.app, log_level="warning", timeout_graceful_shutdown=0.5, lifespan="off"
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(

@@ -82,6 +82,8 @@ def _fresh(fake: FakeServer) -> FakeServer:
     fake.api_key = FAKE_KEY
     fake.record = True
     fake.default = lambda body: ok()
+    if isinstance(fake, OpenAIFake):
+        fake.send_usage = True
     return fake
 
 

@@ -35,6 +35,9 @@ KEEPALIVE = ": keep-alive\n\n"
 class OpenAIFake(FakeServer):
     """POST /v1/chat/completions (streaming or not) and GET /v1/models."""
 
+    # False imitates servers that ignore stream_options.include_usage.
+    send_usage = True
+
     def routes(self) -> list[Route]:
         return [
             Route("/v1/chat/completions", self.handle, methods=["POST"]),
@@ -96,7 +99,7 @@ class OpenAIFake(FakeServer):
             if behaviour.kind == "drop":
                 raise ConnectionResetError("the fake dropped the connection")
         yield sse(_chunk(body, {}, finish="stop"))
-        if (body.get("stream_options") or {}).get("include_usage"):
+        if self.send_usage and (body.get("stream_options") or {}).get("include_usage"):
             yield sse({**_chunk(body, {}), "choices": [], "usage": usage})
         yield sse("[DONE]")
 

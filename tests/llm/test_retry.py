@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import anthropic
 import httpx2
@@ -24,7 +24,9 @@ CLIENTS = {
 }
 
 
-def status_error(code: int, headers: dict[str, str] | None = None, sdk: str = "anthropic") -> Exception:
+def status_error(
+    code: int, headers: dict[str, str] | None = None, sdk: str = "anthropic"
+) -> Exception:
     """A real SDK status error, as the client raises it for an HTTP answer."""
     body = {"type": "error", "error": {"type": "x", "message": f"provider says {code}"}}
     response = httpx2.Response(code, headers=headers or {}, json=body, request=REQUEST)
@@ -114,7 +116,9 @@ async def test_mid_stream_transport_errors_are_retried() -> None:
 
 
 async def test_retry_after_is_honoured_and_capped() -> None:
-    script = Script(status_error(429, {"retry-after": "7"}), status_error(429, {"retry-after": "90"}))
+    script = Script(
+        status_error(429, {"retry-after": "7"}), status_error(429, {"retry-after": "90"})
+    )
     await script.run(max_delay=30.0)
     assert script.sleeps == [7.0, 30.0]
 
@@ -148,7 +152,9 @@ def test_backoff_has_full_jitter_and_a_cap() -> None:
 async def test_an_overload_event_inside_a_stream_is_retried() -> None:
     body = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
     ok_response = httpx2.Response(200, request=REQUEST)
-    mid_stream = CLIENTS["anthropic"]._make_status_error("Overloaded", body=body, response=ok_response)
+    mid_stream = CLIENTS["anthropic"]._make_status_error(
+        "Overloaded", body=body, response=ok_response
+    )
     script = Script(mid_stream)
     assert await script.run() == "done"
     assert script.calls == 2

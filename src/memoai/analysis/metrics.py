@@ -14,6 +14,7 @@ from memoai.analysis.text import (
     Unit,
     split_sentences,
     split_units,
+    word_set,
     words,
 )
 from memoai.analysis.text import syllables as word_syllables
@@ -24,14 +25,14 @@ LONG_SENTENCE_WORDS = 30
 MEMO_HEADERS = ("To", "From", "Date", "Subject")
 _MIN_HEADERS = 2  # two of To/From/Date/Subject make a memo header block
 
-_BE = frozenset(
-    "am is are was were be been being 're isn't aren't wasn't weren't".split()
-)  # apostrophes are normalised to ' before matching
-_BETWEEN = frozenset(
+_BE = word_set(
+    "am is are was were be been being isn't aren't wasn't weren't isn’t aren’t wasn’t weren’t"
+)  # matched against lower-cased tokens
+_BETWEEN = word_set(
     "not also already being been now still currently then often never always all both "
-    "each either usually typically further later soon".split()
+    "each either usually typically further later soon"
 )
-_IRREGULAR_PARTICIPLES = frozenset(
+_IRREGULAR_PARTICIPLES = word_set(
     """arisen awoken beaten begun bent bid bitten blown born borne bought bound broken brought
     built burnt burst cast caught chosen cost crept cut dealt done drawn dreamt driven drunk
     eaten fallen fed felt fought found fled flown forbidden forecast foregone foreseen forgiven
@@ -42,20 +43,35 @@ _IRREGULAR_PARTICIPLES = frozenset(
     shown shrunk shut sung sunk slain slept slid spoken sped spent spilt split spoilt spread
     sprung stood stolen stuck stung stricken struck strung sworn swept swollen swum taken
     taught torn told thought thrown thrust understood undertaken underwritten upheld
-    withdrawn withheld woken won worn woven wound written""".split()
+    withdrawn withheld woken won worn woven wound written"""
 )
 # Words ending in -ed that after "to be" describe a state or are not verbs at all.
-_ED_NOT_PASSIVE = frozenset(
+_ED_NOT_PASSIVE = word_set(
     """interested excited pleased tired worried concerned committed dedicated qualified
     experienced talented skilled supposed advanced detailed sophisticated complicated limited
-    varied aged naked wicked rugged sacred hundred indeed embed united""".split()
+    varied aged naked wicked rugged sacred hundred indeed embed united"""
 )
 
-_FIGURE = re.compile(
-    r"(?:[$€£¥₹]|\b(?:USD|EUR|GBP|CHF|AUD|CAD)\s?)\d[\d,]*(?:\.\d+)?"
-    r"(?:\s?(?:[kKmMbB](?:n|illion)?\b|thousand\b|million\b|billion\b))?"
-    r"|(?<![\w.,])\d[\d,]*(?:\.\d+)?"
-    r"(?:\s?(?:%|percent\b|per cent\b|[kKmMbB]n?\b|x\b|thousand\b|million\b|billion\b))?"
+FIGURE = re.compile(
+    r"(?<![\w.,])(?:[$€£¥₹]|(?:USD|EUR|GBP|CHF|AUD|CAD)\s?)?\d[\d,]*(?:\.\d+)?"
+    r"(?:\s?(?:%|percent\b|per cent\b|[kKmMbB](?:n|illion)?\b|x\b|thousand\b|million\b|billion\b))?"
+)
+_DIGIT = re.compile(r"\d")
+# Every pattern of _ASK contains one of these, so units without them skip the costly search.
+_ASK_WORDS = (
+    "request",
+    "recommend",
+    "propos",
+    "ask",
+    "urge",
+    "seek",
+    "please",
+    "decision",
+    "approv",
+    "action",
+    "sign-off",
+    "need",
+    "require",
 )
 _ASK = re.compile(
     r"\b(?:i|we)(?:'d|’d|\s+would|\s+therefore|\s+formally|\s+respectfully|\s+hereby|\s+strongly"
@@ -72,9 +88,8 @@ _ASK = re.compile(
     r"|\b(?:i|we)\s+(?:need|require)\s+(?:your|the\s+board's|leadership's)\s+(?:approval"
     r"|decision|sign-off|agreement|support)\b"
     r"|\brequest(?:s|ing)?\s+(?:for\s+)?(?:your\s+)?(?:approval|authori[sz]ation|funding|sign-off)\b"
-    r"|^\W*(?:please\s+)?approve\b",
-    re.IGNORECASE,
-)
+    r"|^\W*(?:please\s+)?approve\b"
+)  # matched against lower-cased text
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +217,8 @@ def _readability(sentences: int, word_count: int, syllable_count: int) -> tuple[
 def _facts(text: str, unit: Unit) -> SentenceFacts:
     """Measure one unit: words, syllables, figures, passive voice, explicit ask."""
     chunk = text[unit.start : unit.end]
-    tokens = words(chunk)
+    lowered = chunk.lower()
+    tokens = words(lowered)
     labelled = unit.kind == "header"
     return SentenceFacts(
         start=unit.start,
@@ -210,28 +226,34 @@ def _facts(text: str, unit: Unit) -> SentenceFacts:
         kind=unit.kind,
         paragraph=unit.paragraph,
         words=len(tokens),
-        syllables=sum(word_syllables(t) for t in tokens),
+        syllables=sum(map(word_syllables, tokens)),
         figures=0 if labelled else count_figures(chunk),
         passive=None if labelled else passive_phrase(tokens),
-        ask=not labelled and _ASK.search(chunk) is not None,
+        ask=not labelled and is_ask(lowered),
     )
+
+
+def is_ask(lowered: str) -> bool:
+    """Whether a lower-cased sentence makes an explicit request or recommendation."""
+    return any(w in lowered for w in _ASK_WORDS) and _ASK.search(lowered) is not None
 
 
 def count_figures(text: str) -> int:
     """Numerals, percentages and currency amounts ($1.2M, €300k, 12%) in the text."""
-    return len(_FIGURE.findall(text))
+    return len(FIGURE.findall(text)) if _DIGIT.search(text) else 0
 
 
 def passive_phrase(tokens: list[str]) -> str | None:
     """The first "to be" + past participle phrase ("was approved", "is being reviewed")."""
-    lowered = [t.lower().replace("’", "'") for t in tokens]
-    for i, token in enumerate(lowered):
+    if _BE.isdisjoint(tokens):
+        return None
+    for i, token in enumerate(tokens):
         if token not in _BE:
             continue
-        for j in range(i + 1, min(i + 4, len(lowered))):
-            if _is_participle(lowered[j]):
+        for j in range(i + 1, min(i + 4, len(tokens))):
+            if _is_participle(tokens[j]):
                 return " ".join(tokens[i : j + 1])
-            if lowered[j] not in _BETWEEN and not lowered[j].endswith("ly"):
+            if tokens[j] not in _BETWEEN and not tokens[j].endswith("ly"):
                 break
     return None
 
@@ -239,9 +261,8 @@ def passive_phrase(tokens: list[str]) -> str | None:
 def _is_participle(word: str) -> bool:
     if word in _IRREGULAR_PARTICIPLES:
         return True
-    return len(word) > 4 and word.endswith("ed") and not word.endswith("eed") and (
-        word not in _ED_NOT_PASSIVE
-    )
+    regular = len(word) > 4 and word.endswith("ed") and not word.endswith("eed")
+    return regular and "-" not in word and word not in _ED_NOT_PASSIVE
 
 
 def _header_name(line: str) -> str:

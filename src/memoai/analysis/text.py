@@ -15,9 +15,16 @@ Span = tuple[int, int]
 # header: a To/From/Date/Subject line; heading: a short title line; bullet: a list item.
 Kind = Literal["header", "heading", "bullet", "prose"]
 
+
+def word_set(words_: str) -> frozenset[str]:
+    """A set of words written as one space-separated string, for long word lists."""
+    return frozenset(words_.split())
+
+
 # Scripts written without spaces: every character counts as a word (and a syllable).
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORD = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+(?:['’.\-][^\W_{_CJK}]+)*")
+_ASCII_WORD = re.compile(r"\w+(?:['.\-]\w+)*")  # the same tokens, faster, for ASCII text
 _CJK_CHAR = re.compile(rf"[{_CJK}]")
 _HEADER = re.compile(r"[*_#>\s]*(to|from|date|subject|re|cc|bcc)[*_]*\s*:", re.IGNORECASE)
 _BULLET = re.compile(r"(?:[-*•‣◦▪●–—+]|\d{1,2}[.)]|[a-zA-Z][.)]|\(\w{1,3}\))\s+")
@@ -31,14 +38,14 @@ _MAX_SIGN_OFF_WORDS = 3  # "Kind regards," above a name
 HEADER_NAMES = {"to": "To", "from": "From", "date": "Date", "subject": "Subject", "re": "Subject"}
 
 # Abbreviations that are followed by a name or a figure rather than ending a sentence.
-_NEVER_FINAL = frozenset(
+_NEVER_FINAL = word_set(
     "mr mrs ms dr prof st sr jr vs cf approx ca no nos fig figs vol pp dept est e.g i.e viz "
-    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
+    "jan feb mar apr jun jul aug sep sept oct nov dec"
 )
 # After a dotted abbreviation (U.S., a.m.), only these words clearly start a new sentence.
-_SENTENCE_STARTERS = frozenset(
+_SENTENCE_STARTERS = word_set(
     "the this that these those we i our it its they their he she you a an in on at for if "
-    "however but and so then there as with by to".split()
+    "however but and so then there as with by to"
 )
 
 
@@ -61,7 +68,7 @@ class _Line:
 
 def words(text: str) -> list[str]:
     """Word tokens; figures like 1.5 and abbreviations like U.S. count as one word."""
-    return _WORD.findall(text)
+    return (_ASCII_WORD if text.isascii() else _WORD).findall(text)
 
 
 def split_sentences(text: str) -> list[Span]:
@@ -133,14 +140,14 @@ def _classify(text: str, line: _Line, following: _Line | None) -> tuple[Kind, in
 
 def _is_heading(text: str, content: str, following: _Line | None) -> bool:
     """A short line without final punctuation, not continued in lower case on the next line."""
-    count = len(words(content))
-    if content[-1] == ":":
-        return count <= _MAX_LABEL_WORDS
-    if content[-1] == ",":
-        return count <= _MAX_SIGN_OFF_WORDS and not _continued_in_lower_case(text, following)
-    if content[-1] in ".!?;\"'”’»" or count > _MAX_HEADING_WORDS:
+    last = content[-1]
+    if last in ".!?;\"'”’»":
         return False
-    return not _continued_in_lower_case(text, following)
+    count = len(words(content))
+    if last == ":":
+        return count <= _MAX_LABEL_WORDS
+    limit = _MAX_SIGN_OFF_WORDS if last == "," else _MAX_HEADING_WORDS
+    return count <= limit and not _continued_in_lower_case(text, following)
 
 
 def _continued_in_lower_case(text: str, following: _Line | None) -> bool:
@@ -192,7 +199,7 @@ def _ends_sentence(text: str, match: re.Match[str], end: int) -> bool:
         return False
     if "." in token:
         following = _WORD.match(text, nxt)
-        return bool(following) and following.group().lower() in _SENTENCE_STARTERS
+        return following is not None and following.group().lower() in _SENTENCE_STARTERS
     return True
 
 
@@ -216,6 +223,9 @@ def _trim(text: str, start: int, end: int) -> Span:
 # --- syllables ----------------------------------------------------------------------------
 
 _VOWEL_GROUPS = re.compile(r"[aeiouy]+")
+# Vowel pairs said as two syllables (media, medium, actual, ratio), but not in -tion, -cial, qua-.
+_SPLIT_VOWELS = re.compile(r"(?<![cgstx])ia|(?<![cgsx])io(?![nu])|(?<![gq])ua|iu")
+_VOWEL_ING = re.compile(r"[aeiouy]ing$")  # going, being, saying
 _SILENT_ES = ("ses", "zes", "ces", "ges", "shes", "ches", "xes")
 
 
@@ -235,11 +245,10 @@ def _latin_syllables(word: str) -> int:
     """Vowel groups, less the silent endings English spells but does not say."""
     if len(word) <= 3:
         return 1
-    count = len(_VOWEL_GROUPS.findall(word))
-    if word.endswith("e") and not word.endswith(("le", "ee", "ie", "ye")):
-        count -= 1
-    elif word.endswith("es") and not word.endswith(_SILENT_ES):
-        count -= 1
-    elif word.endswith("ed") and not word.endswith(("ted", "ded")):
-        count -= 1
-    return max(1, count)
+    silent = (
+        (word.endswith("e") and not word.endswith(("le", "ee", "ie", "ye")))
+        or (word.endswith("es") and not word.endswith(_SILENT_ES))
+        or (word.endswith("ed") and not word.endswith(("ted", "ded")))
+    )
+    split = len(_SPLIT_VOWELS.findall(word)) + word.endswith("ea") + bool(_VOWEL_ING.search(word))
+    return max(1, len(_VOWEL_GROUPS.findall(word)) - silent + split)

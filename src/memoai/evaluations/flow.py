@@ -63,6 +63,7 @@ class EvaluationFlow:
             payload.text_content, config.version, self.provider.name, self.provider.model
         )
         async with self.db.sessions() as db:
+            revision_id = await service.resolve_revision(db, caller, payload.revision_of)
             if not payload.fresh:
                 found = await service.find_reusable(db, caller, key)
                 if found is not None:
@@ -72,6 +73,7 @@ class EvaluationFlow:
                 db,
                 caller,
                 payload,
+                revision_id=revision_id,
                 key=key,
                 provider=self.provider.name,
                 model=self.provider.model,

@@ -81,7 +81,12 @@ def _stream(flow: EvaluationFlow, evaluation_id: uuid.UUID, reused: bool, out: A
                 return
             yield _sse(*item)
 
-    return StreamingResponse(events(), media_type="text/event-stream", headers=SSE_HEADERS)
+    return StreamingResponse(
+        events(),
+        status_code=200 if reused else 201,
+        media_type="text/event-stream",
+        headers=SSE_HEADERS,
+    )
 
 
 def _sse(event: str, data: dict[str, Any]) -> str:

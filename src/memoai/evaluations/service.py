@@ -148,6 +148,7 @@ async def create_pending(
     caller: Caller,
     payload: EvaluationCreate,
     *,
+    revision_id: uuid.UUID | None,
     key: str,
     provider: str,
     model: str,
@@ -156,7 +157,6 @@ async def create_pending(
     scale: tuple[int, int],
 ) -> Evaluation:
     """Store the memo and a pending evaluation in one commit, before any model call."""
-    revision_id = await resolve_revision(db, caller, payload.revision_of)
     submission = Submission(
         session_id=caller.session_id,
         user_id=caller.user_id,

@@ -26,6 +26,7 @@ class ClaudeProvider(RemoteProvider):
     """Anthropic's Claude; the SDK's own retries are off so ours apply."""
 
     name = "claude"
+    client: anthropic.AsyncAnthropic
 
     def __init__(
         self, settings: Settings, *, client: anthropic.AsyncAnthropic | None = None
@@ -46,10 +47,6 @@ class ClaudeProvider(RemoteProvider):
             timeout=settings.llm_timeout_seconds,
             max_retries=0,
         )
-
-    async def aclose(self) -> None:
-        """Release the HTTP connection pool."""
-        await self.client.close()
 
     def _evaluation_request(
         self, prompt: EvaluationPrompt, extra_turns: list[ChatMessage]

@@ -30,6 +30,7 @@ class OpenAICompatProvider(RemoteProvider):
     """An OpenAI-compatible endpoint; the SDK's own retries are off so ours apply."""
 
     name = "openai"
+    client: openai.AsyncOpenAI
 
     def __init__(self, settings: Settings, *, client: openai.AsyncOpenAI | None = None) -> None:
         super().__init__(settings)
@@ -49,10 +50,6 @@ class OpenAICompatProvider(RemoteProvider):
             timeout=settings.llm_timeout_seconds,
             max_retries=0,
         )
-
-    async def aclose(self) -> None:
-        """Release the HTTP connection pool."""
-        await self.client.close()
 
     def _evaluation_request(
         self, prompt: EvaluationPrompt, extra_turns: list[ChatMessage]

@@ -1,15 +1,16 @@
 """The contract between any model's answer and the evaluation we store.
 
-`evaluation_schema` tells the model what to produce, `parse_json_text` and `validate_output`
-turn its answer into a `ValidatedEvaluation` (or a list of problems for the repair prompt),
-and `parse_partial`/`completed_items` let the stream show items as soon as they are final.
+The schema tells the model what to write; parsing and validation turn its answer into a
+`ValidatedEvaluation` or into every problem at once, for the log and the repair prompt.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import asdict, dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import pydantic_core
@@ -68,11 +69,11 @@ class ValidatedEvaluation:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ValidatedEvaluation:
-        return cls(
-            **data,
-            rubric_scores=[CriterionScore.from_dict(s) for s in data["rubric_scores"]],
-            segment_feedback=[SegmentComment.from_dict(s) for s in data["segment_feedback"]],
-        )
+        nested = {
+            "rubric_scores": [CriterionScore.from_dict(s) for s in data["rubric_scores"]],
+            "segment_feedback": [SegmentComment.from_dict(s) for s in data["segment_feedback"]],
+        }
+        return cls(**(data | nested))
 
 
 # --- schema -------------------------------------------------------------------------------
@@ -199,28 +200,36 @@ def completed_items(partial: dict[str, Any]) -> dict[str, list[Any]]:
             continue
         finished = keys.index(key) < len(keys) - 1
         items = value if finished else value[:-1]
-        result[key] = [item for item in items if _is_complete(key, item)]
+        if key == "rubric_scores":
+            result[key] = [item for item in items if _is_score_item(item)]
+        else:  # stripped and without blanks, as validate_output will store them
+            result[key] = [item.strip() for item in items if isinstance(item, str) and item.strip()]
     return result
 
 
-def _is_complete(key: str, item: Any) -> bool:
-    if key == "rubric_scores":
-        return isinstance(item, dict) and {"criterion_id", "score", "justification"} <= set(item)
-    return isinstance(item, str) and bool(item.strip())
+def _is_score_item(item: Any) -> bool:
+    return isinstance(item, dict) and {"criterion_id", "score", "justification"} <= set(item)
 
 
 # --- validation ---------------------------------------------------------------------------
 
 
 def overall_score(scores: list[CriterionScore], rubric: Rubric) -> float | None:
-    """Weighted mean over the assessed criteria, with the rubric's weights renormalised."""
-    weights = {c.id: c.weight for c in rubric.criteria}
-    judged = [s for s in scores if s.assessed and s.score is not None and s.criterion_id in weights]
-    total = sum(weights[s.criterion_id] for s in judged)
+    """Weighted mean over the assessed criteria, rubric weights renormalised, 2 decimals.
+
+    Exact fractions and half-up rounding, so 3.625 shows as 3.63 as a reader would expect.
+    """
+    weights = {c.id: Fraction(c.weight) for c in rubric.criteria}
+    judged = [
+        (weights[s.criterion_id], s.score)
+        for s in scores
+        if s.assessed and s.score is not None and s.criterion_id in weights
+    ]
+    total = sum(w for w, _ in judged)
     if not judged or total <= 0:
         return None
-    mean = sum(weights[s.criterion_id] * s.score for s in judged if s.score is not None) / total
-    return round(mean, 2)
+    mean = sum(w * score for w, score in judged) / total
+    return math.floor(mean * 100 + Fraction(1, 2)) / 100
 
 
 def validate_output(
@@ -292,8 +301,14 @@ def _text(item: dict[str, Any], key: str, where: str, problems: list[str]) -> st
     return value.strip()
 
 
+_JSON_KINDS = {dict: "an object", list: "a list", str: "a string", bool: "true/false"}
+
+
 def _kind(value: Any) -> str:
-    return "null" if value is None else type(value).__name__
+    """What a JSON value is, in words a reader of the problem list knows."""
+    if value is None:
+        return "null"
+    return _JSON_KINDS.get(type(value), "a number")
 
 
 def _rubric_scores(

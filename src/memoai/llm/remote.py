@@ -72,11 +72,16 @@ class RemoteProvider:
     """Base of the network providers; subclasses fill in the SDK-specific hooks."""
 
     name = "remote"
+    client: Any  # the SDK's async client
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.model = settings.model
         self.label = self.model
+
+    async def aclose(self) -> None:
+        """Release the SDK client's HTTP connection pool."""
+        await self.client.close()
 
     # --- the Provider protocol ---------------------------------------------------------
 

@@ -26,8 +26,9 @@ _GAP = rf"[\s{_INVISIBLE}]"
 # dashes and spaces becomes one "-", other whitespace runs one space, invisible characters
 # nothing, and "..." one "…" (so a match can never end inside an ellipsis). The lookahead
 # lets the regex skip ordinary characters quickly.
+_DASH_RUN = rf"{_GAP}*-[-\s{_INVISIBLE}]*"
 _TOKEN = re.compile(
-    rf"(?=[-\s.{_INVISIBLE}])(?:{_GAP}*-[-\s{_INVISIBLE}]*|{_GAP}{{2,}}|[^\S ]|[{_INVISIBLE}]|\.\.\.)"
+    rf"(?=[-\s.{_INVISIBLE}])(?:{_DASH_RUN}|{_GAP}{{2,}}|[^\S ]|[{_INVISIBLE}]|\.\.\.)"
 )
 _EDGE_CHARS = _QUOTES + ".… \t\n\r\u00a0"
 _EDGE_MARKS = re.compile(r"^(?:'|…|\s)+|(?:'|…|\s)+$")

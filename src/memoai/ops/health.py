@@ -12,9 +12,12 @@ from sqlalchemy import text
 
 from memoai.api import envelope
 from memoai.ops import metrics as prom
+from memoai.ops.backup import backup_health
 
 router = APIRouter(tags=["health"])
 MIN_FREE_BYTES = 200 * 1024 * 1024
+# Reported, but a stale backup must not take replicas out of the load balancer.
+ADVISORY_CHECKS = frozenset({"backup"})
 
 
 @router.get("/health", summary="Liveness: the process answers")
@@ -22,7 +25,7 @@ async def health() -> JSONResponse:
     return JSONResponse(envelope({"status": "ok"}))
 
 
-@router.get("/health/ready", summary="Readiness: database, configuration, LLM provider, disk")
+@router.get("/health/ready", summary="Readiness: database, configuration, LLM, disk, backup age")
 async def ready(request: Request) -> JSONResponse:
     state = request.app.state
     checks = {
@@ -30,8 +33,9 @@ async def ready(request: Request) -> JSONResponse:
         "configuration": _configuration(state.configs),
         "llm": _llm(state.flow.provider, state.settings),
         "disk": _disk(state.settings.data_dir),
+        "backup": backup_health(state.settings),
     }
-    is_ready = all(c["ok"] for c in checks.values())
+    is_ready = all(c["ok"] for name, c in checks.items() if name not in ADVISORY_CHECKS)
     body = envelope({"status": "ready" if is_ready else "not_ready", "checks": checks})
     return JSONResponse(body, status_code=200 if is_ready else 503)
 

@@ -16,7 +16,9 @@ HTTP_LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
 )
 EVALUATIONS = Counter(
-    "memoai_evaluations_total", "Finished evaluations by provider and status", ["provider", "status"]
+    "memoai_evaluations_total",
+    "Finished evaluations by provider and status",
+    ["provider", "status"],
 )
 LLM_LATENCY = Histogram(
     "memoai_llm_latency_seconds",

@@ -1,0 +1,224 @@
+"""The backup file itself: names, the manifest, packing and unpacking, database snapshots.
+
+One archive per backup: `memoai-YYYYMMDD-HHMMSS-ffffff-KIND.tar.gz[.enc]`, holding the database
+(an SQLite file or a pg_dump), the YAML configuration and `manifest.json` (when, what, the
+migration revision, row counts and a sha256 of every member).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy import func, inspect, select, table
+from sqlalchemy.engine import Connection
+from sqlalchemy.pool import NullPool
+
+from memoai.ops.backup_crypto import decrypt_file, encrypt_file, is_encrypted
+
+MANIFEST = "manifest.json"
+SQLITE_MEMBER = "database.sqlite3"
+PG_MEMBER = "database.pgdump"
+CONFIG_FOLDER = "config"
+FORMAT = 1
+KINDS = ("daily", "weekly", "safety")
+STAMP = "%Y%m%d-%H%M%S-%f"
+NAME = re.compile(
+    r"^memoai-(?P<stamp>\d{8}-\d{6}-\d{6})-(?P<kind>daily|weekly|safety)\.tar\.gz(?P<enc>\.enc)?$"
+)
+SQLITE_BUSY_SECONDS = 30
+
+
+class BackupError(Exception):
+    """A backup cannot be made, read, verified or restored; the message says why."""
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    """One backup file as the folder listing knows it (no need to open it)."""
+
+    path: Path
+    created_at: datetime
+    kind: str
+    encrypted: bool
+    size_bytes: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.path.name,
+            "created_at": self.created_at.isoformat(),
+            "kind": self.kind,
+            "encrypted": self.encrypted,
+            "size_bytes": self.size_bytes,
+        }
+
+
+def backup_name(created_at: datetime, kind: str, encrypted: bool) -> str:
+    suffix = ".tar.gz.enc" if encrypted else ".tar.gz"
+    return f"memoai-{created_at.astimezone(UTC).strftime(STAMP)}-{kind}{suffix}"
+
+
+def list_backups(folder: Path) -> list[BackupInfo]:
+    """The backups in `folder`, newest first (half-written temporary files are never listed)."""
+    if not folder.is_dir():
+        return []
+    found: list[BackupInfo] = []
+    for path in folder.iterdir():
+        match = NAME.match(path.name)
+        if match is None or not path.is_file():
+            continue
+        created = datetime.strptime(match["stamp"], STAMP).replace(tzinfo=UTC)
+        found.append(
+            BackupInfo(path, created, match["kind"], bool(match["enc"]), path.stat().st_size)
+        )
+    return sorted(found, key=lambda b: b.created_at, reverse=True)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def snapshot_sqlite(source: Path, target: Path) -> None:
+    """A consistent copy of a live SQLite database through its online backup API.
+
+    One backup step reads one snapshot; in WAL mode the app keeps writing meanwhile.
+    """
+    if not source.is_file():
+        raise BackupError(f"there is no SQLite database at {source}")
+    src = sqlite3.connect(source, timeout=SQLITE_BUSY_SECONDS)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)
+        dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
+    finally:
+        dst.close()
+        src.close()
+
+
+def database_stats(conn: Connection) -> dict[str, Any]:
+    """The migration revision and the row count of every table (run through run_sync too)."""
+    names = sorted(inspect(conn).get_table_names())
+    counts = {
+        n: int(conn.execute(select(func.count()).select_from(table(n))).scalar_one()) for n in names
+    }
+    revision = None
+    if "alembic_version" in names:
+        revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    return {"revision": revision, "row_counts": counts}
+
+
+def sqlite_file_stats(path: Path) -> dict[str, Any]:
+    """database_stats of an SQLite file that no one else has open."""
+    engine = create_sync_engine(f"sqlite:///{path}", poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return database_stats(conn)
+    finally:
+        engine.dispose()
+
+
+def sqlite_integrity(path: Path) -> str:
+    """SQLite's own full consistency check: 'ok' or the first problems it found."""
+    conn = sqlite3.connect(path)
+    try:
+        rows = conn.execute("PRAGMA integrity_check").fetchall()
+    finally:
+        conn.close()
+    return "; ".join(str(r[0]) for r in rows[:5])
+
+
+def pack(work: Path, manifest: dict[str, Any], target: Path, passphrase: str | None) -> None:
+    """Checksum every file under `work`, add the manifest, tar+gzip, encrypt, then publish.
+
+    The archive appears under its final name only once complete (rename), so a crash never
+    leaves a truncated backup that looks valid.
+    """
+    members = sorted(p for p in work.rglob("*") if p.is_file())
+    manifest["members"] = {
+        p.relative_to(work).as_posix(): {"sha256": sha256_file(p), "bytes": p.stat().st_size}
+        for p in members
+    }
+    (work / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")
+    staged = target.parent / f".tmp-{target.name}"
+    plain = staged if passphrase is None else work.parent / f".plain-{target.name}"
+    try:
+        with tarfile.open(plain, "w:gz", compresslevel=6) as archive:
+            archive.add(work / MANIFEST, arcname=MANIFEST)
+            for path in members:
+                archive.add(path, arcname=path.relative_to(work).as_posix())
+        if passphrase is not None:
+            encrypt_file(plain, staged, passphrase)
+        os.replace(staged, target)
+    finally:
+        for leftover in (staged, plain):
+            leftover.unlink(missing_ok=True)
+
+
+@contextmanager
+def unpacked(path: Path, passphrase: str | None, scratch: Path) -> Iterator[Path]:
+    """Decrypt and extract a backup into a temporary folder under `scratch`."""
+    if not path.is_file():
+        raise BackupError(f"no backup file at {path}")
+    with tempfile.TemporaryDirectory(dir=scratch, prefix=".tmp-open-") as tmp:
+        folder = Path(tmp)
+        archive = path
+        if is_encrypted(path):
+            if not passphrase:
+                raise BackupError(f"{path.name} is encrypted: set BACKUP_ENCRYPTION_KEY to read it")
+            archive = folder / "archive.tar.gz"
+            decrypt_file(path, archive, passphrase)
+        try:
+            with tarfile.open(archive, "r:gz") as tar:
+                tar.extractall(folder / "content", filter="data")
+        except (tarfile.TarError, EOFError, OSError) as exc:
+            raise BackupError(f"{path.name} is not a readable backup archive: {exc}") from None
+        yield folder / "content"
+
+
+def read_manifest(content: Path) -> dict[str, Any]:
+    try:
+        manifest: dict[str, Any] = json.loads((content / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BackupError(f"the backup has no readable manifest: {exc}") from None
+    if manifest.get("format") != FORMAT:
+        raise BackupError(f"unknown backup format {manifest.get('format')!r}")
+    return manifest
+
+
+def checksum_problems(content: Path, manifest: dict[str, Any]) -> list[str]:
+    """Members whose bytes differ from what the manifest recorded (or that are missing)."""
+    problems = []
+    for name, expected in manifest.get("members", {}).items():
+        member = content / name
+        if not member.is_file():
+            problems.append(f"{name} is missing from the archive")
+        elif sha256_file(member) != expected["sha256"]:
+            problems.append(f"{name} does not match its checksum")
+    return problems
+
+
+def count_problems(expected: dict[str, int], actual: dict[str, int]) -> list[str]:
+    """Tables whose row count differs between the manifest and a restored copy."""
+    problems = []
+    for name in sorted(set(expected) | set(actual)):
+        if expected.get(name) != actual.get(name):
+            problems.append(
+                f"table {name}: {actual.get(name)} rows, the manifest says {expected.get(name)}"
+            )
+    return problems

@@ -1,0 +1,94 @@
+"""What each tab needs from the API, fetched with as few round trips as possible."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from memoai.web.api_client import ApiResult, Backend
+
+HISTORY_LIMIT = 50  # earlier evaluations offered as "revision of"
+DEFAULT_CLIENT = {
+    "memo_min_chars": 1,
+    "memo_max_chars": 10_000,
+    "title_max_chars": 200,
+    "debug_mode": False,
+    "auth_enabled": False,
+    "provider": "offline",
+    "provider_label": "offline analysis",
+}
+# Which data each tab's template uses (the client settings are always loaded).
+TAB_NEEDS: dict[str, frozenset[str]] = {
+    "write": frozenset({"history", "rubric"}),
+    "overall": frozenset({"evaluation"}),
+    "detailed": frozenset({"evaluation"}),
+    "progress": frozenset(),
+    "chat": frozenset({"evaluation"}),
+    "help": frozenset({"rubric", "frameworks"}),
+    "debug": frozenset({"evaluation"}),
+    "admin": frozenset(),
+}
+EVERYTHING = frozenset().union(*TAB_NEEDS.values())
+
+
+@dataclass
+class PageData:
+    client: dict[str, Any]
+    rubric: dict[str, Any] | None = None
+    frameworks: dict[str, Any] | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+    history_total: int = 0
+    evaluation: dict[str, Any] | None = None
+    notices: list[str] = field(default_factory=list)
+
+    def context(self) -> dict[str, Any]:
+        return {
+            "client": self.client,
+            "rubric": self.rubric,
+            "frameworks": self.frameworks,
+            "history": self.history,
+            "history_total": self.history_total,
+            "evaluation": self.evaluation,
+            "notices": self.notices,
+        }
+
+
+async def load(
+    backend: Backend, needs: frozenset[str], evaluation_id: str | None = None
+) -> PageData:
+    """Session-bound data first (it may start the session), then the rest concurrently."""
+    data = PageData(client=dict(DEFAULT_CLIENT))
+    latest_id = evaluation_id
+    if "history" in needs or ("evaluation" in needs and evaluation_id is None):
+        limit = HISTORY_LIMIT if "history" in needs else 1
+        listing = await backend.get_with_session("/api/v1/evaluations", {"limit": limit})
+        if listing.ok:
+            data.history = list(listing.data["items"])
+            data.history_total = int(listing.data["total"])
+            if latest_id is None and data.history:
+                latest_id = str(data.history[0]["id"])
+        else:
+            data.notices.append(_message(listing))
+    wanted: dict[str, Any] = {"client": backend.client.public_get("/api/v1/config/client")}
+    for name in ("rubric", "frameworks"):
+        if name in needs:
+            wanted[name] = backend.client.public_get(f"/api/v1/config/{name}")
+    if "evaluation" in needs and latest_id is not None:
+        wanted["evaluation"] = backend.get_with_session(f"/api/v1/evaluations/{latest_id}")
+    results: list[ApiResult] = await asyncio.gather(*wanted.values())
+    for name, result in zip(wanted, results, strict=True):
+        if result.ok:
+            if name == "client":
+                data.client.update(result.data)
+            else:
+                setattr(data, name, result.data)
+        elif not (name == "evaluation" and result.code == "NOT_FOUND"):
+            data.notices.append(_message(result))
+    return data
+
+
+def _message(result: ApiResult) -> str:
+    if result.errors:
+        return str(result.errors[0].get("message") or "The coach could not load this part.")
+    return f"The coach could not load this part (status {result.status})."

@@ -1,0 +1,223 @@
+"""The web interface: one page with every tab rendered once, fragments for HTMX, live streams.
+
+The browser only ever talks to this app (`/`, `/ui/...`, `/static/...`); this app talks to
+the API over HTTP through `api_client`, so the page works the same in one process, as two
+processes, and behind nginx.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+from memoai.api import error_item
+from memoai.ops.http import RequestContextMiddleware
+from memoai.settings import Settings, get_settings
+from memoai.web import data
+from memoai.web.api_client import ApiClient, Backend, BackendUnavailable
+from memoai.web.live import LiveRelay
+from memoai.web.rendering import STATIC_DIR, TAB_IDS, make_environment, visible_tabs
+
+IN_PROCESS_URL = "http://memoai-api.internal"
+PAGE_HEADERS = {"Cache-Control": "no-store"}
+
+
+class CachedStatic(StaticFiles):
+    """Versioned URLs (?v=hash) are immutable for a year; anything else for an hour."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        versioned = b"v=" in scope.get("query_string", b"")
+        response.headers["Cache-Control"] = (
+            "public, max-age=31536000, immutable" if versioned else "public, max-age=3600"
+        )
+        return response
+
+
+class WebApp:
+    """The routes, sharing one template environment and one pooled API client."""
+
+    def __init__(self, settings: Settings, api: ApiClient) -> None:
+        self.settings = settings
+        self.api = api
+        self.env = make_environment()
+
+    # --- rendering --------------------------------------------------------------------
+    def render(self, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+        html = self.env.get_template(name).render(context)
+        return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
+
+    def page_context(self, loaded: data.PageData, active: str) -> dict[str, Any]:
+        client = loaded.client
+        tabs = visible_tabs(debug_mode=bool(client.get("debug_mode")), is_admin=False)
+        if active not in {t.id for t in tabs}:
+            active = "write"
+        return {**loaded.context(), "tabs": tabs, "active": active, "selected_revision": ""}
+
+    def error_page(self, status: int, title: str, message: str) -> HTMLResponse:
+        return self.render("error.html", {"title": title, "message": message}, status)
+
+    def unavailable(self, backend: Backend) -> Response:
+        return backend.relay(
+            self.error_page(
+                503,
+                "The coach is not reachable right now",
+                "The service may be starting or restarting. Anything you typed is kept in "
+                "this browser; try again in a moment.",
+            )
+        )
+
+    # --- pages and fragments ----------------------------------------------------------
+    async def page(self, request: Request) -> Response:
+        backend = self.api.for_request(request)
+        try:
+            loaded = await data.load(backend, data.EVERYTHING)
+        except BackendUnavailable:
+            return self.unavailable(backend)
+        context = self.page_context(loaded, request.query_params.get("tab", "write"))
+        return backend.relay(self.render("page.html", context))
+
+    async def tab(self, request: Request) -> Response:
+        name = request.path_params["tab"]
+        if name not in TAB_IDS:
+            raise HTTPException(404)
+        backend = self.api.for_request(request)
+        try:
+            loaded = await data.load(backend, data.TAB_NEEDS[name])
+        except BackendUnavailable:
+            return self.unavailable(backend)
+        context = self.page_context(loaded, name)
+        return backend.relay(self.render(f"tabs/_{name}.html", context))
+
+    async def panels(self, request: Request) -> Response:
+        """Every panel that shows an evaluation, after it finished (HTMX out-of-band swaps)."""
+        evaluation_id = str(request.path_params["evaluation_id"])
+        backend = self.api.for_request(request)
+        needs = frozenset({"evaluation", "history"})
+        try:
+            loaded = await data.load(backend, needs, evaluation_id=evaluation_id)
+        except BackendUnavailable:
+            return self.unavailable(backend)
+        if loaded.evaluation is None:
+            return backend.relay(self.render("evaluation/_missing.html", {}, 404))
+        context = self.page_context(loaded, "overall")
+        context["selected_revision"] = request.query_params.get("selected", "")
+        return backend.relay(self.render("evaluation/_results.html", context))
+
+    # --- evaluating -------------------------------------------------------------------
+    async def evaluate(self, request: Request) -> Response:
+        payload = await self._memo_payload(request)
+        if isinstance(payload, Response):
+            return payload
+        return await self._relay(request, "/api/v1/evaluations?stream=true", payload)
+
+    async def retry(self, request: Request) -> Response:
+        evaluation_id = request.path_params["evaluation_id"]
+        return await self._relay(request, f"/api/v1/evaluations/{evaluation_id}/retry?stream=true")
+
+    async def _relay(self, request: Request, path: str, payload: Any = None) -> Response:
+        backend = self.api.for_request(request)
+        try:
+            rubric = await self.api.public_get("/api/v1/config/rubric")
+            total = len(rubric.data["criteria"]) if rubric.ok else 0
+            return await LiveRelay(backend, self.env, total).respond(path, payload)
+        except BackendUnavailable:
+            message = "The coach is not reachable right now. Your memo is kept; try again."
+            return _errors(503, "LLM_UNAVAILABLE", message)
+
+    async def _memo_payload(self, request: Request) -> dict[str, Any] | Response:
+        """The memo from the page's script; the API checks the content, we check the shape."""
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.settings.max_body_bytes:
+            return _errors(413, "PAYLOAD_TOO_LARGE", "The memo is too large to send.")
+        body = await request.body()
+        if len(body) > self.settings.max_body_bytes:
+            return _errors(413, "PAYLOAD_TOO_LARGE", "The memo is too large to send.")
+        try:
+            raw = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return _errors(400, "INVALID_JSON", "The page sent a malformed request. Reload it.")
+        if not isinstance(raw, dict):
+            return _errors(400, "INVALID_JSON", "The page sent a malformed request. Reload it.")
+        payload: dict[str, Any] = {"text_content": raw.get("text_content", "")}
+        title = raw.get("title")
+        if isinstance(title, str) and title.strip():
+            payload["title"] = title
+        revision = raw.get("revision_of")
+        if revision:
+            try:
+                payload["revision_of"] = str(uuid.UUID(str(revision)))
+            except ValueError:
+                return _errors(422, "VALIDATION_ERROR", "Choose an earlier memo from the list.",
+                               field="revision_of")
+        if raw.get("fresh") is True:
+            payload["fresh"] = True
+        return payload
+
+    # --- errors -----------------------------------------------------------------------
+    async def http_error(self, request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        if status == 404:
+            return self.error_page(404, "Page not found", "There is nothing at this address.")
+        return self.error_page(status, "This request cannot be answered", "Go back and retry.")
+
+    async def server_error(self, request: Request, exc: Exception) -> Response:
+        return self.error_page(
+            500,
+            "Something went wrong on our side",
+            "Nothing you typed was lost: it is kept in this browser. Reload the page.",
+        )
+
+
+def _errors(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
+    return JSONResponse({"errors": [error_item(code, message, field)], "retry": False}, status)
+
+
+def create_web_app(
+    settings: Settings | None = None, api_transport: httpx.AsyncBaseTransport | None = None
+) -> Starlette:
+    """The frontend; with `api_transport` it reaches an in-process API instead of BACKEND_URL."""
+    settings = settings or get_settings()
+    base_url = IN_PROCESS_URL if api_transport is not None else settings.backend_url
+    web = WebApp(settings, ApiClient(base_url, api_transport))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await web.api.aclose()
+
+    uuid_path = "{evaluation_id:uuid}"
+    routes = [
+        Route("/", web.page),
+        Route("/ui/tabs/{tab}", web.tab),
+        Route(f"/ui/evaluations/{uuid_path}/panels", web.panels),
+        Route(f"/ui/evaluations/{uuid_path}/retry", web.retry, methods=["POST"]),
+        Route("/ui/evaluate", web.evaluate, methods=["POST"]),
+        Mount("/static", CachedStatic(directory=STATIC_DIR), name="static"),
+    ]
+    middleware = [
+        Middleware(RequestContextMiddleware, hsts=bool(settings.https_only)),
+        Middleware(GZipMiddleware, minimum_size=1024),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: web.http_error, Exception: web.server_error},
+    )
+    app.state.web = web
+    return app

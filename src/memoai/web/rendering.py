@@ -1,0 +1,176 @@
+"""The Jinja2 environment of the web interface, its filters, and the memo highlighting.
+
+Autoescaping is on for every template, so memos, titles and model output are always text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+WEB_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = WEB_DIR / "templates"
+STATIC_DIR = WEB_DIR / "static"
+
+
+@dataclass(frozen=True)
+class Tab:
+    id: str
+    label: str
+
+
+TABS = (
+    Tab("write", "Write"),
+    Tab("overall", "Overall feedback"),
+    Tab("detailed", "Detailed feedback"),
+    Tab("progress", "Progress"),
+    Tab("chat", "Chat"),
+    Tab("help", "Help"),
+    Tab("debug", "Debug"),
+    Tab("admin", "Admin"),
+)
+TAB_IDS = frozenset(t.id for t in TABS)
+# The stages of an evaluation as the writer sees them while it runs.
+STAGES = ("Memo saved", "Reading it against the rubric", "Scoring the criteria", "Feedback ready")
+
+
+def visible_tabs(*, debug_mode: bool, is_admin: bool) -> list[Tab]:
+    """Debug only when debug mode is on; Admin only for admins."""
+    hidden = set()
+    if not debug_mode:
+        hidden.add("debug")
+    if not is_admin:
+        hidden.add("admin")
+    return [t for t in TABS if t.id not in hidden]
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of the memo; `index` is the comment it belongs to, or None for plain text."""
+
+    text: str
+    index: int | None = None
+
+
+def memo_pieces(text: str, segments: list[dict[str, Any]]) -> tuple[list[Piece], dict[int, int]]:
+    """Cut the memo into plain and highlighted runs by the comments' [start, end) offsets.
+
+    Offsets are Python string indices (code points), as the API computes them. Overlapping
+    comments share the first highlight; the second result maps each comment to the
+    highlight that shows it. Offsets outside the memo are ignored (never a wrong highlight).
+    """
+    spans = sorted(
+        (
+            (int(s["start"]), int(s["end"]), i)
+            for i, s in enumerate(segments)
+            if _valid_span(s, len(text))
+        ),
+        key=lambda span: (span[0], -span[1]),
+    )
+    pieces: list[Piece] = []
+    targets: dict[int, int] = {}
+    position = 0
+    for start, end, index in spans:
+        if start < position:
+            owner = pieces[-1].index
+            if owner is not None:
+                targets[index] = owner
+            if end <= position:
+                continue
+            start = position
+        if start > position:
+            pieces.append(Piece(text[position:start]))
+        pieces.append(Piece(text[start:end], index))
+        targets.setdefault(index, index)
+        position = end
+    if position < len(text):
+        pieces.append(Piece(text[position:]))
+    return pieces, targets
+
+
+def _valid_span(segment: dict[str, Any], length: int) -> bool:
+    start, end = segment.get("start"), segment.get("end")
+    return isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= length
+
+
+def format_score(value: Any, digits: int = 1) -> str:
+    """3.4 for an overall score, "–" when there is none."""
+    if value is None:
+        return "–"
+    number = float(value)
+    return f"{number:.{digits}f}" if digits else str(round(number))
+
+
+def format_when(value: Any) -> str:
+    """An ISO timestamp from the API as '3 Mar 2025, 14:05 UTC'."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
+
+
+def guidance_levels(guidance: dict[Any, str]) -> list[tuple[int, str]]:
+    """Rubric guidance keyed by level (JSON makes the keys strings), in level order."""
+    return sorted(((int(level), text) for level, text in guidance.items()), key=lambda p: p[0])
+
+
+def score_steps(score: Any, scale: dict[str, int]) -> list[bool]:
+    """Filled and empty steps of a criterion's score, for the dots beside it."""
+    low, high = int(scale.get("min", 1)), int(scale.get("max", 5))
+    if score is None:
+        return [False] * (high - low + 1)
+    return [level <= int(score) for level in range(low, high + 1)]
+
+
+def score_band(score: Any, scale: dict[str, int]) -> str:
+    """low, mid or high: the colour of a score relative to its scale."""
+    if score is None:
+        return "none"
+    low, high = float(scale.get("min", 1)), float(scale.get("max", 5))
+    share = (float(score) - low) / (high - low) if high > low else 0.0
+    return "high" if share >= 0.7 else "mid" if share >= 0.4 else "low"
+
+
+@lru_cache(maxsize=64)
+def _static_version(name: str) -> str:
+    try:
+        return hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:10]
+    except OSError:
+        return "0"
+
+
+def static_url(name: str) -> str:
+    """A static file's URL with a content hash, so it can be cached for a year."""
+    return f"/static/{name}?v={_static_version(name)}"
+
+
+def make_environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters.update(
+        score=format_score,
+        when=format_when,
+        levels=guidance_levels,
+    )
+    env.globals.update(
+        static=static_url,
+        memo_pieces=memo_pieces,
+        score_steps=score_steps,
+        score_band=score_band,
+        stages=STAGES,
+    )
+    return env
