@@ -58,7 +58,7 @@ def peak_rss_mb(pid: int) -> float:
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def client_run(base: str, n: int, latencies: list[float], failures: list[str]) -> None:
@@ -116,9 +116,18 @@ def main() -> None:
     fake_port, app_port = free_port(), free_port()
     work = Path(tempfile.mkdtemp(prefix="memoai-bench-"))
     fake = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakes.anthropic_server", "--port", str(fake_port),
-         "--delay", str(args.delay)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "tests.fakes.anthropic_server",
+            "--port",
+            str(fake_port),
+            "--delay",
+            str(args.delay),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     env = {
         **os.environ,
@@ -130,14 +139,19 @@ def main() -> None:
         "CONFIG_DIR": str(ROOT / "config"),
         "CSRF_PROTECTION": "false",
         "DEBUG_MODE": "false",
-        "LOG_LEVEL": "WARNING",
-        "LLM_DAILY_BUDGET_USD": "",
+        "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
+        # The benchmark measures the server, not the per-address limits (all clients are 127.0.0.1).
+        "RATE_LIMIT_PER_MINUTE": "1000000",
+        "RATE_LIMIT_ENABLED": "false",
     }
-    env.pop("LLM_DAILY_BUDGET_USD")
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/memoai"), "serve", "--port", str(app_port)],
-        cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    with open(work / "server.log", "wb") as log:
+        server = subprocess.Popen(
+            [str(ROOT / ".venv/bin/memoai"), "serve", "--port", str(app_port)],
+            cwd=work,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{app_port}"
     try:
         wait_ready(f"http://127.0.0.1:{fake_port}/v1/models")

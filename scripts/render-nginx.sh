@@ -156,13 +156,16 @@ server_lines() {
     done
 }
 
+# Derived placeholders (exported below with the others, for awk's ENVIRON).
 MEMOAI_BACKEND_SERVERS=$(server_lines "$MEMOAI_BACKENDS")
 MEMOAI_FRONTEND_SERVERS=$(server_lines "$MEMOAI_FRONTENDS")
 [ -n "$MEMOAI_BACKEND_SERVERS" ] || die "MEMOAI_BACKENDS lists no server"
 [ -n "$MEMOAI_FRONTEND_SERVERS" ] || die "MEMOAI_FRONTENDS lists no server"
+# shellcheck disable=SC2034
 MEMOAI_METRICS_ALLOW_RULES=$(for address in $MEMOAI_METRICS_ALLOW; do
     printf '            allow %s;\n' "$address"
 done)
+# shellcheck disable=SC2034
 if [ "$MEMOAI_PUBLIC_HTTPS_PORT" = "443" ]; then
     MEMOAI_HTTPS_REDIRECT_PORT=""
 else
@@ -174,6 +177,8 @@ placeholders="$scalar_names MEMOAI_BACKEND_SERVERS MEMOAI_FRONTEND_SERVERS
 for name in $placeholders; do
     export "${name?}"
 done
+# Word splitting on purpose: one space-separated list of names.
+# shellcheck disable=SC2086,SC2116
 MEMOAI_RENDER_NAMES=$(echo $placeholders)
 export MEMOAI_RENDER_NAMES
 
@@ -197,6 +202,7 @@ BEGIN { count = split(ENVIRON["MEMOAI_RENDER_NAMES"], names, " ") }
     print line
 }' "$MEMOAI_NGINX_TEMPLATE")
 
+# shellcheck disable=SC2016
 leftover=$(printf '%s\n' "$rendered" | grep -o '\${MEMOAI_[A-Z0-9_]*}' | sort -u | tr '\n' ' ' || true)
 [ -z "$leftover" ] || die "template uses placeholders this script does not know: $leftover"
 

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from helpers import ApiClient, make_settings, open_client
 from memoai.app import stop
 from memoai.db import Base, create_engine
 from memoai.settings import Settings
+
+from helpers import ApiClient, make_settings, open_client
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "config"

@@ -50,7 +50,9 @@ async def start(app: FastAPI, settings: Settings) -> None:
     app.state.flow = EvaluationFlow(db, settings, configs, provider, runtime)
     # One process owns an SQLite file, so whatever it left running died with it; with a shared
     # server database other replicas may still be working, so only long-dead runs are failed.
-    grace = timedelta(0) if is_sqlite(settings.db_url) else timedelta(seconds=max_run_seconds(settings))
+    grace = (
+        timedelta(0) if is_sqlite(settings.db_url) else timedelta(seconds=max_run_seconds(settings))
+    )
     async with db.sessions() as session:
         recovered = await evaluations_service.recover_interrupted(session, utcnow() - grace)
     if recovered:

@@ -23,7 +23,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
@@ -32,7 +33,8 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 def get_config(request: Request) -> ActiveConfig:
-    return request.app.state.configs.current()  # type: ignore[no-any-return]
+    config: ActiveConfig = request.app.state.configs.current()
+    return config
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -75,8 +77,12 @@ def check_csrf(request: Request, settings: Settings) -> None:
         )
 
 
-async def get_caller(request: Request, settings: SettingsDep, db: DbDep) -> Caller:
-    """Resolve the caller's session (raises UNAUTHORIZED or SESSION_EXPIRED)."""
+async def get_caller(request: Request, settings: SettingsDep) -> Caller:
+    """Resolve the caller's session (raises UNAUTHORIZED or SESSION_EXPIRED).
+
+    Uses its own short database session: a request-scoped one would hold a pooled connection
+    for the whole request, including a model call of many seconds.
+    """
     from memoai.sessions.service import resolve_session
 
     token, from_cookie = session_token(request)
@@ -88,7 +94,8 @@ async def get_caller(request: Request, settings: SettingsDep, db: DbDep) -> Call
         )
     if from_cookie:
         check_csrf(request, settings)
-    session = await resolve_session(db, token, settings.session_timeout)
+    async with request.app.state.db.sessions() as db:
+        session = await resolve_session(db, token, settings.session_timeout)
     caller = Caller(session_id=session.id, user_id=session.user_id)
     request.state.caller = caller
     return caller

@@ -64,7 +64,9 @@ def _body_syntax_item(raw: bytes, reason: str = "") -> dict[str, Any]:
     except UnicodeDecodeError:
         return error_item(ErrorCode.INVALID_ENCODING, "The request body is not valid UTF-8 text.")
     details = {"reason": reason} if reason else {}
-    return error_item(ErrorCode.INVALID_JSON, "The request body is not valid JSON.", details=details)
+    return error_item(
+        ErrorCode.INVALID_JSON, "The request body is not valid JSON.", details=details
+    )
 
 
 async def http_error(request: Request, exc: Exception) -> JSONResponse:

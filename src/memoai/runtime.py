@@ -25,7 +25,7 @@ class Runtime:
         task.add_done_callback(self.tasks.discard)
         return task
 
-    async def drain(self, timeout: float) -> None:
+    async def drain(self, seconds: float) -> None:
         """Let running evaluations finish before the process stops (rolling restarts)."""
         if self.tasks:
-            await asyncio.wait(list(self.tasks), timeout=timeout)
+            await asyncio.wait(list(self.tasks), timeout=seconds)

@@ -27,6 +27,7 @@ SECRET_FIELDS = (
     "backup_encryption_key",
     "database_url",
     "redis_url",
+    "jwt_previous_secret_keys",
 )
 
 # Seed §7.1: what each environment defaults to when the variable is not set.
@@ -87,7 +88,11 @@ class Settings(BaseSettings):
     """The product's configuration; one instance is built at start and passed around."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", validate_default=True
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+        env_ignore_empty=True,
     )
 
     app_env: AppEnv = "development"
@@ -95,7 +100,9 @@ class Settings(BaseSettings):
     # Authentication and sessions (seed §6.1)
     auth_enabled: bool | None = None
     jwt_secret_key: SecretStr | None = None
-    jwt_previous_secret_keys: str = Field("", description="comma-separated, accepted for a grace")
+    jwt_previous_secret_keys: SecretStr | None = Field(
+        None, description="comma-separated earlier JWT keys, still accepted for a grace period"
+    )
     jwt_expiration_hours: int = Field(24, ge=1, le=24 * 90)
     session_timeout: int = Field(3600, ge=60, le=60 * 60 * 24 * 90)
     bcrypt_rounds: int = Field(12, ge=4, le=16)
@@ -116,8 +123,12 @@ class Settings(BaseSettings):
     rate_limit_evaluations_per_minute: int = Field(20, ge=1)
     rate_limit_chat_per_minute: int = Field(30, ge=1)
     rate_limit_admin_per_minute: int = Field(120, ge=1)
+    rate_limit_enabled: bool = True
     redis_url: str | None = None
     max_body_bytes: int = Field(256 * 1024, ge=1024)
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1", description="proxies trusted for X-Forwarded-For/-Proto ('*' behind nginx)"
+    )
 
     # LLM provider
     llm_provider: Provider | None = None
@@ -143,6 +154,10 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     backup_dir: Path = Path("data/backups")
     backup_encryption_key: SecretStr | None = None
+    backup_keep_daily: int = Field(7, ge=1)
+    backup_keep_weekly: int = Field(4, ge=0)
+    retention_submissions: int = Field(0, ge=0, description="keep the newest N; 0 keeps all")
+    maintenance_interval_seconds: int = Field(3600, ge=60)
     memo_min_chars: int = Field(1, ge=1)
     memo_max_chars: int = Field(10_000, ge=100, le=200_000)
     title_max_chars: int = Field(200, ge=10, le=1000)

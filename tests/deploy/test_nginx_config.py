@@ -223,6 +223,29 @@ def make_cert(layout: Layout) -> None:
     )
 
 
+def test_self_signed_certificate_covers_the_domain_and_loopback(tmp_path: Path) -> None:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    folder = tmp_path / "ssl"
+    subprocess.run(
+        ["sh", str(MAKE_CERT), "--dir", str(folder), "--domain", "memo.example.com"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    text = subprocess.run(
+        ["openssl", "x509", "-in", str(folder / "fullchain.pem"), "-noout", "-text"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    ).stdout
+    for name in ("DNS:memo.example.com", "DNS:localhost", "IP Address:127.0.0.1"):
+        assert name in text, name
+    assert "TLS Web Server Authentication" in text
+    assert (folder / "privkey.pem").stat().st_mode & 0o077 == 0  # private key: owner only
+
+
 def test_nginx_accepts_the_rendered_configuration(layout: Layout, rendered: str) -> None:
     nginx = needs_nginx_and_openssl()
     make_cert(layout)
@@ -458,17 +481,20 @@ def test_event_streams_are_not_buffered(proxy: Proxy) -> None:
 
 
 @pytest.mark.slow
-def test_static_files_are_cached_long_and_compression_is_on(proxy: Proxy) -> None:
+def test_static_files_are_cached_and_compression_is_on(proxy: Proxy) -> None:
     asset = proxy.layout.prefix / "www" / "static" / "app.css"
     asset.write_text("body { color: black; }\n" * 200)
     os.chmod(asset, 0o644)
-    answer = proxy.client.get(proxy.url("/static/app.css"), headers={"Accept-Encoding": "gzip"})
-    assert answer.status_code == 200 and "color: black" in answer.text
-    assert answer.headers["cache-control"] == "max-age=2592000"
-    assert answer.headers["content-encoding"] == "gzip"
-    fallback = proxy.client.get(proxy.url("/static/htmx.min.js"))
-    assert fallback.json()["who"] == "fe" and fallback.headers["cache-control"] == "max-age=2592000"
-    api = proxy.client.get(proxy.url("/api/v1/progress"), headers={"Accept-Encoding": "gzip"})
+    gzip = {"Accept-Encoding": "gzip"}
+    versioned = proxy.client.get(proxy.url("/static/app.css?v=3f2a9c"), headers=gzip)
+    assert versioned.status_code == 200 and "color: black" in versioned.text
+    assert versioned.headers["cache-control"] == "max-age=31536000"
+    assert versioned.headers["content-encoding"] == "gzip"
+    plain = proxy.client.get(proxy.url("/static/app.css"))
+    assert plain.headers["cache-control"] == "max-age=3600"
+    fallback = proxy.client.get(proxy.url("/static/htmx.min.js?v=1"))
+    assert fallback.json()["who"] == "fe"  # not on the volume: the frontend answers
+    api = proxy.client.get(proxy.url("/api/v1/progress"), headers=gzip)
     assert api.headers["content-encoding"] == "gzip"
 
 

@@ -6,8 +6,9 @@ import json
 import uuid
 from pathlib import Path
 
-from helpers import ApiClient, make_settings, open_client
 from memoai.app import stop
+
+from helpers import ApiClient, make_settings, open_client
 
 MEMO = """To: Executive Leadership Team
 From: Dana Whitfield, Director of Patient Access

@@ -19,6 +19,10 @@ from tests.fakes.common import FakeServer, hang, malformed, ok, status
 from tests.fakes.fixtures import openai_settings
 
 
+async def watch(partial: dict[str, object]) -> None:
+    """A progress watcher: makes the provider stream, as it does for the web page."""
+
+
 @pytest.fixture
 async def compat(openai_fake: FakeServer) -> AsyncIterator[OpenAICompatProvider]:
     provider = OpenAICompatProvider(openai_settings(openai_fake, llm_max_retries=2))
@@ -29,7 +33,7 @@ async def compat(openai_fake: FakeServer) -> AsyncIterator[OpenAICompatProvider]
 async def test_evaluation_streams_with_usage_and_parses(
     compat: OpenAICompatProvider, openai_fake: FakeServer, sample_prompt: EvaluationPrompt
 ) -> None:
-    result = await compat.evaluate(sample_prompt)
+    result = await compat.evaluate(sample_prompt, watch)
     assert sample_prompt.rubric is not None
     validated = validate_output(result.data, sample_prompt.rubric, sample_prompt.memo)
     assert len(validated.rubric_scores) == 3
@@ -58,7 +62,7 @@ async def test_a_server_that_ignores_include_usage_still_works(
     compat: OpenAICompatProvider, openai_fake: FakeServer, sample_prompt: EvaluationPrompt
 ) -> None:
     openai_fake.send_usage = False  # type: ignore[attr-defined]
-    result = await compat.evaluate(sample_prompt)
+    result = await compat.evaluate(sample_prompt, watch)
     assert result.data["rubric_scores"]
     assert result.usage.prompt_tokens == 0
 
@@ -165,7 +169,7 @@ async def test_a_stalled_stream_ends_in_timeout(
     openai_fake.push(hang(20))
     started = time.monotonic()
     with pytest.raises(LLMError) as caught:
-        await provider.evaluate(sample_prompt)
+        await provider.evaluate(sample_prompt, watch)
     assert caught.value.code == ErrorCode.LLM_TIMEOUT
     assert 0.9 <= time.monotonic() - started < 2.5
     await provider.aclose()
@@ -176,7 +180,7 @@ async def test_malformed_content_is_bad_output_and_repair_fixes_it(
 ) -> None:
     openai_fake.push(malformed())
     with pytest.raises(LLMError) as caught:
-        await compat.evaluate(sample_prompt)
+        await compat.evaluate(sample_prompt, watch)
     assert caught.value.code == ErrorCode.LLM_BAD_OUTPUT
     assert caught.value.raw_text.startswith('{"strengths"')
     result = await compat.repair(sample_prompt, caught.value.raw_text, "Return valid JSON.")

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from helpers import ApiClient, make_settings, open_client
 from sqlalchemy import update
 
 from memoai.app import stop
 from memoai.db import utcnow
 from memoai.sessions.models import Session
+
+from helpers import ApiClient, make_settings, open_client
 
 
 async def test_session_cookie_is_http_only_and_reused(app_client: ApiClient) -> None:

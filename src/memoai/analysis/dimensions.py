@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from memoai.analysis.findings import Findings
-from memoai.analysis.metrics import LONG_SENTENCE_WORDS
+from memoai.analysis.metrics import LONG_SENTENCE_WORDS, MEMO_HEADERS
 
 FULL_LENGTH_WORDS = 150  # shorter memos show too little to earn high marks
 # Whether tone and detail suit the readers needs a reader; the rules never award the top level.
@@ -104,7 +104,7 @@ def structure(f: Findings) -> Assessment:
     shape *= 1 - 0.5 * f.long_paragraphs / max(1, paragraphs)
     front = 1.0 if f.ask_early else 0.6 if f.purpose_early else 0.4 if f.ask else 0.0
     signposts = min(1.0, f.headings / 3 + f.bullets / 6)
-    quality = 0.2 * len(headers) / 4 + 0.25 * shape + 0.35 * front + 0.2 * signposts
+    quality = 0.2 * len(headers) / len(MEMO_HEADERS) + 0.25 * shape + 0.35 * front + 0.2 * signposts
     main_point = f"the ask is in {where_ask(f)}" if f.ask else "no explicit ask"
     facts = (
         f"Memo headers: {', '.join(headers) or 'none'}. {count(paragraphs, 'paragraph')}"
@@ -128,10 +128,10 @@ def _layout_notes(f: Findings, signposts: float) -> tuple[list[Note], list[Note]
     """Notes on the memo header and on headings and lists."""
     headers = f.metrics.headers_found
     strengths, opportunities = [], []
-    if len(headers) == 4:
+    if len(headers) == len(MEMO_HEADERS):
         strengths.append(Note("headers", "The memo header is complete: To, From, Date, Subject."))
     else:
-        missing = ", ".join(h for h in ("To", "From", "Date", "Subject") if h not in headers)
+        missing = ", ".join(h for h in MEMO_HEADERS if h not in headers)
         opportunities.append(Note("headers", f"Add the missing memo header lines: {missing}."))
     if signposts >= 1.0:
         text = f"{count(f.headings, 'heading')} and {count(f.bullets, 'list item')} make it"

@@ -21,83 +21,21 @@ MAX_NOTES = 8
 _NAME_WEIGHT = 3  # a keyword in the id or name counts three times one in the description
 _MIN_DESCRIPTION_HITS = 2  # with no keyword in id or name, the description must be clear
 
-DIMENSION_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "purpose": (
-        "purpose",
-        "ask",
-        "request",
-        "recommend",
-        "call to action",
-        "decision",
-        "bottom line",
-        "objective",
-    ),
-    "structure": (
-        "structur",
-        "organi",
-        "flow",
-        "format",
-        "layout",
-        "logic",
-        "header",
-        "heading",
-        "pyramid",
-        "scqa",
-        "order",
-        "sequenc",
-        "skim",
-    ),
-    "evidence": (
-        "evidence",
-        "data",
-        "figure",
-        "fact",
-        "metric",
-        "quantif",
-        "proof",
-        "support",
-        "research",
-        "source",
-    ),
-    "business_case": (
-        "business case",
-        "financ",
-        "cost",
-        "roi",
-        "return",
-        "budget",
-        "saving",
-        "invest",
-        "benefit",
-        "economic",
-    ),
-    "risks": ("risk", "mitigat", "contingenc", "downside", "threat", "compliance"),
-    "clarity": (
-        "clarity",
-        "clear",
-        "concis",
-        "brevity",
-        "readab",
-        "plain language",
-        "plain english",
-        "sentence",
-        "wording",
-        "active voice",
-        "wordy",
-    ),
-    "audience": (
-        "audience",
-        "tone",
-        "reader",
-        "stakeholder",
-        "professional",
-        "persuas",
-        "jargon",
-        "acronym",
-    ),
+# Word beginnings that tie a criterion to a dimension the rules can measure.
+DIMENSION_KEYWORDS: dict[str, str] = {
+    "purpose": "purpose, ask, request, recommend, call to action, decision, bottom line, objective",
+    "structure": "structur, organi, flow, format, layout, logic, header, heading, pyramid, scqa, "
+    "order, sequenc, skim",
+    "evidence": "evidence, data, figure, fact, metric, quantif, proof, support, research, source",
+    "business_case": "business case, financ, cost, roi, return, budget, saving, invest, benefit, "
+    "economic",
+    "risks": "risk, mitigat, contingenc, downside, threat, compliance",
+    "clarity": "clarity, clear, concis, brevity, readab, plain language, plain english, sentence, "
+    "wording, active voice, wordy",
+    "audience": "audience, tone, reader, stakeholder, professional, persuas, jargon, acronym",
 }
 _KEYWORD_PATTERNS = {
-    dimension: [re.compile(rf"\b{re.escape(k)}") for k in keywords]
+    dimension: [re.compile(rf"\b{re.escape(k)}") for k in keywords.split(", ")]
     for dimension, keywords in DIMENSION_KEYWORDS.items()
 }
 
@@ -105,7 +43,6 @@ _KEYWORD_PATTERNS = {
 @dataclass(frozen=True)
 class Judgement:
     criterion: Criterion
-    dimensions: dict[str, float]  # dimension -> share of the criterion it covers
     assessment: Assessment | None
 
 
@@ -149,7 +86,7 @@ def criterion_dimensions(identifier: str, name: str, description: str) -> dict[s
 def _judge(criterion: Criterion, assessments: dict[str, Assessment], words: int) -> Judgement:
     shares = criterion_dimensions(criterion.id, criterion.name, criterion.description)
     if not shares:
-        return Judgement(criterion, shares, None)
+        return Judgement(criterion, None)
     parts = [assessments[d] for d in shares]
     facts = " ".join(p.facts for p in parts)
     if any(p.capped for p in parts):
@@ -160,12 +97,13 @@ def _judge(criterion: Criterion, assessments: dict[str, Assessment], words: int)
         strengths=tuple(n for p in parts for n in p.strengths),
         opportunities=tuple(n for p in parts for n in p.opportunities),
     )
-    return Judgement(criterion, shares, blended)
+    return Judgement(criterion, blended)
 
 
 def level(quality: float, scale: Scale) -> int:
     """Map a 0..1 quality onto the rubric's scale, rounding halves up."""
-    return scale.min + math.floor(quality * (scale.max - scale.min) + 0.5)
+    steps = round(quality * (scale.max - scale.min), 6)  # 3.4999999 from float sums is 3.5
+    return scale.min + math.floor(steps + 0.5)
 
 
 def _score_item(judgement: Judgement, scale: Scale) -> dict[str, Any]:

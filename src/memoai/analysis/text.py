@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Span = tuple[int, int]
 # header: a To/From/Date/Subject line; heading: a short title line; bullet: a list item.
@@ -49,8 +48,7 @@ _SENTENCE_STARTERS = word_set(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Unit:
+class Unit(NamedTuple):
     """A sentence, list item, heading or header line, as a span of the original text."""
 
     start: int
@@ -59,8 +57,7 @@ class Unit:
     paragraph: int  # index of the blank-line-separated paragraph it belongs to
 
 
-@dataclass(frozen=True, slots=True)
-class _Line:
+class _Line(NamedTuple):
     start: int
     end: int
     indented: bool
@@ -116,7 +113,7 @@ def _lines(text: str) -> list[_Line]:
         stripped = raw.lstrip()
         start = pos + len(raw) - len(stripped)
         end = start + len(stripped.rstrip())
-        lines.append(_Line(start, end if end > start else start, start > pos))
+        lines.append(_Line(start, end, start > pos))
         pos += len(raw)
     return lines
 
@@ -238,7 +235,8 @@ def syllables(word: str) -> int:
     latin = "".join(c for c in plain if "a" <= c <= "z")
     if not latin:
         return 1 if any(c.isdigit() for c in word) else max(1, len(word) // 3)
-    return _latin_syllables(latin.removesuffix("s") if plain.endswith("'s") else latin)
+    possessive = plain.endswith(("'s", "’s"))
+    return _latin_syllables(latin.removesuffix("s") if possessive else latin)
 
 
 def _latin_syllables(word: str) -> int:

@@ -1,4 +1,4 @@
-"""The evaluation pipeline: store the memo, call the model outside any transaction, store the result.
+"""The evaluation pipeline: store the memo, call the model outside any transaction, store it.
 
 Crosses domains (configuration, analysis, LLM providers, storage), so it lives here once
 instead of in routers or the CLI.
@@ -22,7 +22,14 @@ from memoai.deps import Caller
 from memoai.evaluations import service
 from memoai.evaluations.models import Evaluation, Status
 from memoai.evaluations.schemas import EvaluationCreate
-from memoai.llm.base import EvaluationPrompt, LLMError, Provider, ProviderResult, Usage
+from memoai.llm.base import (
+    EvaluationPrompt,
+    LLMError,
+    PartialCallback,
+    Provider,
+    ProviderResult,
+    Usage,
+)
 from memoai.llm.output import OutputInvalid, ValidatedEvaluation, completed_items, validate_output
 from memoai.llm.prompts import build_evaluation_prompt, build_repair_message
 from memoai.llm.registry import estimate_cost
@@ -223,7 +230,7 @@ class EvaluationFlow:
     ) -> tuple[ProviderResult, ValidatedEvaluation]:
         """One call, and one repair attempt when the answer does not fit the rubric."""
         offline = self.provider.name == "offline"
-        on_partial = _partial_emitter(emit, rubric)
+        on_partial = None if emit is _no_emit else _partial_emitter(emit, rubric)
         try:
             result = await self.provider.evaluate(prompt, on_partial)
             return result, validate_output(result.data, rubric, memo, allow_unassessed=offline)
@@ -279,7 +286,7 @@ def _friendly(code: str, detail: str) -> str:
     return f"{base} ({detail})" if detail and detail not in base else base
 
 
-def _partial_emitter(emit: Emit, rubric: Rubric) -> Callable[[dict[str, Any]], Awaitable[None]]:
+def _partial_emitter(emit: Emit, rubric: Rubric) -> PartialCallback:
     """Turn partial model output into `partial` events, only when something new is complete."""
     names = {c.id: c.name for c in rubric.criteria}
     last: dict[str, int] = {}

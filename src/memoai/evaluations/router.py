@@ -24,7 +24,8 @@ HEARTBEAT_SECONDS = 15.0
 
 
 def _flow(request: Request) -> EvaluationFlow:
-    return request.app.state.flow  # type: ignore[no-any-return]
+    flow: EvaluationFlow = request.app.state.flow
+    return flow
 
 
 @router.post(
@@ -64,7 +65,7 @@ def _stream(flow: EvaluationFlow, evaluation_id: uuid.UUID, reused: bool, out: A
         finally:
             await queue.put(None)
 
-    async def events() -> AsyncIterator[str]:
+    async def events() -> AsyncIterator[bytes]:
         if reused:
             data = out.model_dump(mode="json")
             yield _sse("started", {"evaluation_id": str(evaluation_id), "reused": True})
@@ -89,7 +90,7 @@ def _stream(flow: EvaluationFlow, evaluation_id: uuid.UUID, reused: bool, out: A
     )
 
 
-def _sse(event: str, data: dict[str, Any]) -> str:
+def _sse(event: str, data: dict[str, Any]) -> bytes:
     return format_sse_event(event=event, data_str=json.dumps(data, ensure_ascii=False))
 
 

@@ -38,7 +38,9 @@ def check_request(payload: EvaluationCreate, settings: Settings) -> None:
     text = payload.text_content
     if not text.strip():
         raise AppError(
-            422, ErrorCode.TEXT_EMPTY, "The memo is empty. Paste or type your memo first.",
+            422,
+            ErrorCode.TEXT_EMPTY,
+            "The memo is empty. Paste or type your memo first.",
             field="text_content",
         )
     if len(text) > settings.memo_max_chars:
@@ -73,12 +75,12 @@ def _check_printable(field: str, value: str) -> None:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise AppError(
-            422, ErrorCode.TEXT_INVALID, "The text contains invalid characters (broken Unicode).",
+            422,
+            ErrorCode.TEXT_INVALID,
+            "The text contains invalid characters (broken Unicode).",
             field=field,
         ) from None
-    bad = sum(
-        1 for ch in value if unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROL
-    )
+    bad = sum(1 for ch in value if unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROL)
     if bad:
         raise AppError(
             422,
@@ -131,10 +133,12 @@ async def resolve_revision(
     if revision_of is None:
         return None
     evaluation = await db.scalar(
-        select(Evaluation).where(
+        select(Evaluation)
+        .where(
             owned_by(caller),
             or_(Evaluation.id == revision_of, Evaluation.submission_id == revision_of),
-        ).limit(1)
+        )
+        .limit(1)
     )
     if evaluation is None:
         raise AppError(

@@ -77,6 +77,12 @@ class ClaudeProvider(RemoteProvider):
                     await emit.add(delta)
         return reader.answer()
 
+    async def _complete_answer(self, request: dict[str, Any]) -> Answer:
+        message = await self.client.messages.create(**request)
+        reader = _StreamReader()
+        reader.read_message(message)
+        return reader.answer()
+
     async def _open_chat(
         self, system: str, messages: list[ChatMessage]
     ) -> AsyncGenerator[str, None]:
@@ -139,6 +145,17 @@ class _StreamReader:
             self.stop_reason = event.delta.stop_reason
             self._usage(event.usage)
         return ""
+
+    def read_message(self, message: Any) -> None:
+        """Take a whole (non-streamed) Message."""
+        self._usage(message.usage)
+        self.stop_reason = message.stop_reason
+        for block in message.content:
+            if block.type == "tool_use":
+                self.used_tool = True
+                self.initial_input = block.input
+            elif block.type == "text":
+                self.text.append(block.text)
 
     def _usage(self, usage: Any) -> None:
         """Usage counts on later events are cumulative and may omit fields: overwrite if sent."""

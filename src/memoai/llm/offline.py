@@ -14,6 +14,7 @@ from typing import Any
 
 from memoai.analysis.dimensions import clip, where_ask
 from memoai.analysis.findings import find
+from memoai.analysis.metrics import MEMO_HEADERS
 from memoai.analysis.offline import analyse, criterion_dimensions, dimensions_of
 from memoai.analysis.text import word_set
 from memoai.api import ErrorCode
@@ -189,7 +190,7 @@ def opening_advice(memo: str) -> str:
     else:
         quote = clip(f.profile.quote(f.ask), 160)
         lines.append(f"Your request sits in {where_ask(f)}. Move it to the opening: “{quote}”")
-    missing = [h for h in ("To", "From", "Date", "Subject") if h not in f.metrics.headers_found]
+    missing = [h for h in MEMO_HEADERS if h not in f.metrics.headers_found]
     if missing:
         lines.append(
             f"Add the memo header lines ({', '.join(missing)}); let the Subject name the decision."

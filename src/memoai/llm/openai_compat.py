@@ -104,6 +104,14 @@ class OpenAICompatProvider(RemoteProvider):
                         await emit.add(choice.delta.content)
         return Answer(emit.text, usage, truncated=finish == "length")
 
+    async def _complete_answer(self, request: dict[str, Any]) -> Answer:
+        plain = {k: v for k, v in request.items() if k != "stream_options"}
+        completion = await self.client.chat.completions.create(**plain)
+        choice = completion.choices[0] if completion.choices else None
+        content = (choice.message.content or "") if choice else ""
+        finish = choice.finish_reason if choice else None
+        return Answer(content, _usage(completion.usage) or Usage(), truncated=finish == "length")
+
     async def _open_chat(
         self, system: str, messages: list[ChatMessage]
     ) -> AsyncGenerator[str, None]:

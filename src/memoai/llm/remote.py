@@ -143,6 +143,10 @@ class RemoteProvider:
     ) -> ProviderResult:
         async def attempt() -> Answer:
             async with asyncio.timeout(self.settings.llm_timeout_seconds):
+                if on_partial is None:
+                    # Nobody watches progress: one plain response costs far less CPU than
+                    # hundreds of stream events (this is what lets one process serve many).
+                    return await self._complete_answer(request)
                 return await self._stream_answer(request, PartialEmitter(on_partial))
 
         retried = await self._retrying(attempt)
@@ -189,6 +193,10 @@ class RemoteProvider:
 
     async def _stream_answer(self, request: dict[str, Any], emit: PartialEmitter) -> Answer:
         """Send the request, feed each JSON delta to `emit`, return the whole answer."""
+        raise NotImplementedError
+
+    async def _complete_answer(self, request: dict[str, Any]) -> Answer:
+        """Send the request without streaming and return the whole answer."""
         raise NotImplementedError
 
     async def _open_chat(

@@ -7,6 +7,7 @@ exported snapshot, so the row counts in the manifest describe exactly the dumped
 from __future__ import annotations
 
 import asyncio
+import math
 import shutil
 import tempfile
 import time
@@ -28,12 +29,13 @@ from memoai.ops.backup_archive import (
     BackupError,
     BackupInfo,
     backup_name,
+    backups_to_prune,
     checksum_problems,
     count_problems,
     database_stats,
-    list_backups,
     pack,
     read_manifest,
+    scan_backups,
     snapshot_sqlite,
     sqlite_file_stats,
     sqlite_integrity,
@@ -54,7 +56,7 @@ __all__ = [
 ]
 
 MAX_BACKUP_AGE = timedelta(hours=26)
-KEEP_DAILY, KEEP_WEEKLY, KEEP_SAFETY = 7, 4, 3
+KEEP_DAILY, KEEP_WEEKLY = 7, 4
 
 
 @dataclass
@@ -109,12 +111,17 @@ def _passphrase(settings: Settings) -> str | None:
     return settings.secret("backup_encryption_key") or None
 
 
+def list_backups(settings: Settings) -> list[BackupInfo]:
+    """The backups in BACKUP_DIR, newest first."""
+    return scan_backups(settings.backup_dir)
+
+
 def _auto_kind(settings: Settings, now: datetime) -> str:
     """The first backup of each ISO week is the weekly one."""
     week = now.isocalendar()[:2]
     taken = any(
         b.created_at.isocalendar()[:2] == week and b.kind != "safety"
-        for b in list_backups(settings.backup_dir)
+        for b in list_backups(settings)
     )
     return "daily" if taken else "weekly"
 
@@ -333,25 +340,6 @@ def _restore_config(content: Path, config_dir: Path) -> list[str]:
     return restored
 
 
-def backups_to_prune(
-    backups: list[BackupInfo], keep_daily: int, keep_weekly: int, keep_safety: int = KEEP_SAFETY
-) -> list[BackupInfo]:
-    """Keep the newest backup of each of the last `keep_daily` days, the first of each of the
-    last `keep_weekly` ISO weeks, the newest `keep_safety` safety copies; drop the rest."""
-    regular = [b for b in backups if b.kind != "safety"]  # newest first
-    keep = {b.path for b in [b for b in backups if b.kind == "safety"][:keep_safety]}
-    if regular:
-        keep.add(regular[0].path)
-    days: dict[object, BackupInfo] = {}
-    weeks: dict[object, BackupInfo] = {}
-    for backup in regular:
-        days.setdefault(backup.created_at.date(), backup)  # newest of the day
-        weeks[backup.created_at.isocalendar()[:2]] = backup  # ends on the first of the week
-    keep |= {b.path for b in list(days.values())[:keep_daily]}
-    keep |= {b.path for b in list(weeks.values())[:keep_weekly]}
-    return [b for b in backups if b.path not in keep]
-
-
 def prune_backups(
     settings: Settings,
     keep_daily: int = KEEP_DAILY,
@@ -360,7 +348,7 @@ def prune_backups(
     dry_run: bool = False,
 ) -> list[BackupInfo]:
     """Delete backups beyond the retention; returns what was (or would be) deleted."""
-    doomed = backups_to_prune(list_backups(settings.backup_dir), keep_daily, keep_weekly)
+    doomed = backups_to_prune(list_backups(settings), keep_daily, keep_weekly)
     if not dry_run:
         for backup in doomed:
             backup.path.unlink(missing_ok=True)
@@ -369,8 +357,10 @@ def prune_backups(
 
 def newest_backup_age(settings: Settings, now: datetime | None = None) -> float | None:
     """Seconds since the newest backup (None if there is none); also sets the metric."""
-    backups = list_backups(settings.backup_dir)
+    backups = list_backups(settings)
     if not backups:
+        # No backup at all is the oldest backup there is: the backup-age alert should fire.
+        prom.BACKUP_AGE.set(math.inf if settings.database_backup_enabled else 0)
         return None
     age = max(0.0, ((now or datetime.now(UTC)) - backups[0].created_at).total_seconds())
     prom.BACKUP_AGE.set(age)

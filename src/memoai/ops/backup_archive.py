@@ -39,6 +39,7 @@ NAME = re.compile(
     r"^memoai-(?P<stamp>\d{8}-\d{6}-\d{6})-(?P<kind>daily|weekly|safety)\.tar\.gz(?P<enc>\.enc)?$"
 )
 SQLITE_BUSY_SECONDS = 30
+KEEP_SAFETY = 3
 
 
 class BackupError(Exception):
@@ -70,7 +71,7 @@ def backup_name(created_at: datetime, kind: str, encrypted: bool) -> str:
     return f"memoai-{created_at.astimezone(UTC).strftime(STAMP)}-{kind}{suffix}"
 
 
-def list_backups(folder: Path) -> list[BackupInfo]:
+def scan_backups(folder: Path) -> list[BackupInfo]:
     """The backups in `folder`, newest first (half-written temporary files are never listed)."""
     if not folder.is_dir():
         return []
@@ -84,6 +85,25 @@ def list_backups(folder: Path) -> list[BackupInfo]:
             BackupInfo(path, created, match["kind"], bool(match["enc"]), path.stat().st_size)
         )
     return sorted(found, key=lambda b: b.created_at, reverse=True)
+
+
+def backups_to_prune(
+    backups: list[BackupInfo], keep_daily: int, keep_weekly: int, keep_safety: int = KEEP_SAFETY
+) -> list[BackupInfo]:
+    """Keep the newest backup of each of the last `keep_daily` days, the first of each of the
+    last `keep_weekly` ISO weeks, the newest `keep_safety` safety copies; drop the rest."""
+    regular = [b for b in backups if b.kind != "safety"]  # newest first
+    keep = {b.path for b in [b for b in backups if b.kind == "safety"][:keep_safety]}
+    if regular:
+        keep.add(regular[0].path)
+    days: dict[object, BackupInfo] = {}
+    weeks: dict[object, BackupInfo] = {}
+    for backup in regular:
+        days.setdefault(backup.created_at.date(), backup)  # newest of the day
+        weeks[backup.created_at.isocalendar()[:2]] = backup  # ends on the first of the week
+    keep |= {b.path for b in list(days.values())[:keep_daily]}
+    keep |= {b.path for b in list(weeks.values())[:keep_weekly]}
+    return [b for b in backups if b.path not in keep]
 
 
 def sha256_file(path: Path) -> str:

@@ -102,7 +102,7 @@ def backup_verify(
 
     settings = _settings()
     if file is None:
-        newest = list_backups(settings.backup_dir)
+        newest = list_backups(settings)
         if not newest:
             _fail(FileNotFoundError(f"no backups in {settings.backup_dir}"), [])
         path = newest[0].path
@@ -122,7 +122,7 @@ def backup_list(as_json: JsonOpt = False) -> None:
     """The backups in BACKUP_DIR, newest first."""
     from memoai.ops.backup import list_backups
 
-    backups = list_backups(_settings().backup_dir)
+    backups = list_backups(_settings())
     rows = [
         f"{b.path.name}  {b.kind:<7} {b.size_bytes:>12} bytes  {b.created_at:%Y-%m-%d %H:%M} UTC"
         for b in backups

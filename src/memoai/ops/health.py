@@ -83,6 +83,10 @@ def _disk(path: Any) -> dict[str, Any]:
 
 
 @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
-async def metrics() -> Response:
+async def metrics(request: Request) -> Response:
+    settings = request.app.state.settings
+    # Gauges that only change on disk are refreshed at scrape time, on every replica.
+    _disk(settings.data_dir)
+    backup_health(settings)
     body, content_type = prom.render()
     return Response(body, media_type=content_type)

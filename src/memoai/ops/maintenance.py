@@ -65,7 +65,7 @@ def backup_due(settings: Settings, now: datetime | None = None) -> bool:
     if not settings.database_backup_enabled:
         return False
     today = (now or utcnow()).date()
-    scheduled = [b for b in backup.list_backups(settings.backup_dir) if b.kind != "safety"]
+    scheduled = [b for b in backup.list_backups(settings) if b.kind != "safety"]
     return not scheduled or scheduled[0].created_at.date() < today
 
 

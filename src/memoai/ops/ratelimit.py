@@ -1,8 +1,9 @@
 """Rate limits per session and per client address, per endpoint class (SPEC §8).
 
 A pure ASGI middleware in front of the API: no database access (the session key is the sha256
-of the token the client presents), moving one-minute windows from the `limits` library, kept in
-memory or, when REDIS_URL is set, in Redis so that every replica counts the same requests.
+of the token the client presents), one-minute sliding-window counters from the `limits` library
+(constant cost per request whatever the limit), kept in memory or, when REDIS_URL is set, in
+Redis so that every replica counts the same requests.
 If Redis cannot be reached the product keeps working without limits and says so in the log.
 
 Every limited response carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and
@@ -22,8 +23,9 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.aio.storage import MemoryStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -39,6 +41,7 @@ REDIS_TIMEOUT_SECONDS = 1.0
 # After a storage failure, skip it for a while so requests do not each wait on a dead Redis.
 RETRY_STORAGE_AFTER = 5.0
 WARN_EVERY = 60.0
+LOOPBACK = frozenset({"127.0.0.1", "::1"})
 RETRY_PATH = re.compile(r"^/api/v1/evaluations/[^/]+/retry/?$")
 WHAT = {
     "evaluations": "evaluation requests",
@@ -68,9 +71,24 @@ def identities(scope: Scope) -> list[str]:
     token, _ = session_token(Request(scope))
     if token:
         keys.append("session:" + hashlib.sha256(token.encode()).hexdigest())
-    client = scope.get("client")
-    keys.append(f"address:{client[0] if client else 'unknown'}")
+    keys.append(f"address:{client_address(scope)}")
     return keys
+
+
+def client_address(scope: Scope) -> str:
+    """The client's address; behind a local proxy or the in-process web layer, the one it names.
+
+    uvicorn (proxy_headers) already resolves X-Forwarded-For from trusted proxies; a loopback
+    peer that still forwards an address is the web interface calling the API in-process.
+    """
+    client = scope.get("client")
+    peer = client[0] if client else "unknown"
+    if peer in LOOPBACK:
+        forwarded = Headers(scope=scope).get("x-forwarded-for", "")
+        named = forwarded.rsplit(",", 1)[-1].strip()
+        if named:
+            return named
+    return str(peer)
 
 
 @dataclass(frozen=True)
@@ -122,7 +140,7 @@ class RateLimiter:
             "admin": RateLimitItemPerMinute(settings.rate_limit_admin_per_minute),
             "api": RateLimitItemPerMinute(settings.rate_limit_per_minute),
         }
-        self.strategy = MovingWindowRateLimiter(storage or make_storage(settings))
+        self.strategy = SlidingWindowCounterRateLimiter(storage or make_storage(settings))
         self._skip_until = 0.0
         self._warned_at = -math.inf
 

@@ -76,7 +76,9 @@ async def start_session(request: Request, db: DbDep, settings: SettingsDep) -> J
 
 @router.get("/current", summary="The caller's session")
 async def current_session(caller: CallerDep, request: Request) -> JSONResponse:
-    return ok({"session_id": str(caller.session_id), "user_id": caller.user_id and str(caller.user_id)})
+    return ok(
+        {"session_id": str(caller.session_id), "user_id": caller.user_id and str(caller.user_id)}
+    )
 
 
 @router.delete("/current", summary="End the caller's session")

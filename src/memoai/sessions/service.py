@@ -75,18 +75,14 @@ async def resolve_session(db: AsyncSession, token: str, timeout_seconds: int) ->
 
 async def revoke_session(db: AsyncSession, session_id: uuid.UUID) -> None:
     """End one session at once."""
-    await db.execute(
-        update(Session).where(Session.id == session_id).values(revoked_at=utcnow())
-    )
+    await db.execute(update(Session).where(Session.id == session_id).values(revoked_at=utcnow()))
     await db.commit()
 
 
 async def purge_expired(db: AsyncSession, older_than: datetime) -> int:
     """Delete sessions that expired or were revoked before `older_than`; returns the count."""
     result = await db.execute(
-        delete(Session).where(
-            (Session.expires_at < older_than) | (Session.revoked_at < older_than)
-        )
+        delete(Session).where((Session.expires_at < older_than) | (Session.revoked_at < older_than))
     )
     await db.commit()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -89,13 +89,14 @@ class ApiClient:
     def for_request(self, request: Request) -> Backend:
         return Backend(self, request)
 
-    async def public_get(self, path: str) -> ApiResult:
+    async def public_get(self, path: str, headers: dict[str, str]) -> ApiResult:
         """GETs that are the same for everyone (configuration), cached for a few seconds."""
         now = time.monotonic()
         hit = self._cache.get(path)
         if hit and now - hit[0] < PUBLIC_CACHE_SECONDS:
             return hit[1]
-        result = ApiResult.from_response(await self.send("GET", path, {"accept": "application/json"}))
+        response = await self.send("GET", path, headers)
+        result = ApiResult.from_response(response)
         if result.ok:
             self._cache[path] = (now, result)
         return result
@@ -133,6 +134,10 @@ class Backend:
 
     async def get(self, path: str, params: dict[str, Any] | None = None) -> ApiResult:
         return await self.call("GET", path, params=params)
+
+    async def public_get(self, path: str) -> ApiResult:
+        """Configuration, the same for everyone: no cookies go with it, only who is asking."""
+        return await self.client.public_get(path, self._base_headers)
 
     async def post(self, path: str, json: Any = None) -> ApiResult:
         return await self.call("POST", path, json=json)

@@ -8,7 +8,7 @@ from typing import Any
 
 from memoai.web.api_client import ApiResult, Backend
 
-HISTORY_LIMIT = 50  # earlier evaluations offered as "revision of"
+HISTORY_LIMIT = 20  # the most recent evaluations, offered as "revision of"
 DEFAULT_CLIENT = {
     "memo_min_chars": 1,
     "memo_max_chars": 10_000,
@@ -70,10 +70,10 @@ async def load(
                 latest_id = str(data.history[0]["id"])
         else:
             data.notices.append(_message(listing))
-    wanted: dict[str, Any] = {"client": backend.client.public_get("/api/v1/config/client")}
+    wanted: dict[str, Any] = {"client": backend.public_get("/api/v1/config/client")}
     for name in ("rubric", "frameworks"):
         if name in needs:
-            wanted[name] = backend.client.public_get(f"/api/v1/config/{name}")
+            wanted[name] = backend.public_get(f"/api/v1/config/{name}")
     if "evaluation" in needs and latest_id is not None:
         wanted["evaluation"] = backend.get_with_session(f"/api/v1/evaluations/{latest_id}")
     results: list[ApiResult] = await asyncio.gather(*wanted.values())

@@ -54,6 +54,9 @@ class LiveState:
             self.strengths = [str(s) for s in data.get("strengths") or []]
             self.opportunities = [str(s) for s in data.get("opportunities") or []]
             self.criteria = list(data.get("rubric_scores") or [])
+            if not self.criteria:
+                found = len(self.strengths) + len(self.opportunities)
+                return f"{found} first observations are in; scoring the criteria next."
             return f"Scored {len(self.criteria)} of {self.criteria_total} criteria so far."
         return None
 
@@ -67,7 +70,8 @@ def sse(event: str, payload: dict[str, Any]) -> str:
 
 async def parse_sse(lines: AsyncIterator[str]) -> AsyncIterator[tuple[str | None, Any]]:
     """(event, data) per server-sent event; (None, None) for a keep-alive comment."""
-    event, data = "message", []
+    event = "message"
+    data: list[str] = []
     async for line in lines:
         if not line:
             if data:
@@ -92,16 +96,25 @@ def done_payload(event: str, evaluation: dict[str, Any]) -> dict[str, Any]:
     else:
         error = evaluation.get("error") or {}
         message = f"The evaluation failed ({error.get('code', 'ERROR')}). Your memo is saved."
-    return {"evaluation_id": str(evaluation.get("id")), "status": status, "message": message}
+    return {
+        "evaluation_id": str(evaluation.get("id")),
+        "status": status,
+        "message": message,
+        "reused": bool(evaluation.get("reused")),
+    }
 
 
 class LiveRelay:
     """Opens the API's stream for one request and answers the browser with ours."""
 
-    def __init__(self, backend: Backend, env: jinja2.Environment, criteria_total: int) -> None:
+    def __init__(
+        self, backend: Backend, env: jinja2.Environment, rubric: dict[str, Any] | None
+    ) -> None:
         self.backend = backend
         self.template = env.get_template("evaluation/_live.html")
-        self.state = LiveState(criteria_total=criteria_total)
+        self.state = LiveState(criteria_total=len((rubric or {}).get("criteria") or []))
+        if rubric and rubric.get("scale"):
+            self.state.scale = dict(rubric["scale"])
 
     async def respond(self, path: str, payload: Any) -> Response:
         stack = AsyncExitStack()
@@ -148,8 +161,9 @@ class LiveRelay:
         finally:
             await stack.aclose()
         if not finished:
-            yield sse("interrupted", {"evaluation_id": self.state.evaluation_id,
-                                      "message": INTERRUPTED})
+            yield sse(
+                "interrupted", {"evaluation_id": self.state.evaluation_id, "message": INTERRUPTED}
+            )
 
     def _progress(self, status: str) -> dict[str, Any]:
         return {

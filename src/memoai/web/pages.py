@@ -8,6 +8,7 @@ processes, and behind nginx.
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -85,6 +86,8 @@ class WebApp:
     async def page(self, request: Request) -> Response:
         backend = self.api.for_request(request)
         try:
+            # Every visit renews the session and its cookies, so an active writer keeps it.
+            await backend.start_session()
             loaded = await data.load(backend, data.EVERYTHING)
         except BackendUnavailable:
             return self.unavailable(backend)
@@ -114,6 +117,8 @@ class WebApp:
             return self.unavailable(backend)
         if loaded.evaluation is None:
             return backend.relay(self.render("evaluation/_missing.html", {}, 404))
+        if request.query_params.get("reused") == "1":  # known only to the stream that said so
+            loaded.evaluation["reused"] = True
         context = self.page_context(loaded, "overall")
         context["selected_revision"] = request.query_params.get("selected", "")
         return backend.relay(self.render("evaluation/_results.html", context))
@@ -132,12 +137,12 @@ class WebApp:
     async def _relay(self, request: Request, path: str, payload: Any = None) -> Response:
         backend = self.api.for_request(request)
         try:
-            rubric = await self.api.public_get("/api/v1/config/rubric")
-            total = len(rubric.data["criteria"]) if rubric.ok else 0
-            return await LiveRelay(backend, self.env, total).respond(path, payload)
+            rubric = await backend.public_get("/api/v1/config/rubric")
+            relay = LiveRelay(backend, self.env, rubric.data if rubric.ok else None)
+            return await relay.respond(path, payload)
         except BackendUnavailable:
             message = "The coach is not reachable right now. Your memo is kept; try again."
-            return _errors(503, "LLM_UNAVAILABLE", message)
+            return _errors(503, "BACKEND_UNAVAILABLE", message)
 
     async def _memo_payload(self, request: Request) -> dict[str, Any] | Response:
         """The memo from the page's script; the API checks the content, we check the shape."""
@@ -150,7 +155,7 @@ class WebApp:
         try:
             raw = json.loads(body)
         except (ValueError, UnicodeDecodeError):
-            return _errors(400, "INVALID_JSON", "The page sent a malformed request. Reload it.")
+            raw = None
         if not isinstance(raw, dict):
             return _errors(400, "INVALID_JSON", "The page sent a malformed request. Reload it.")
         payload: dict[str, Any] = {"text_content": raw.get("text_content", "")}
@@ -162,8 +167,12 @@ class WebApp:
             try:
                 payload["revision_of"] = str(uuid.UUID(str(revision)))
             except ValueError:
-                return _errors(422, "VALIDATION_ERROR", "Choose an earlier memo from the list.",
-                               field="revision_of")
+                return _errors(
+                    422,
+                    "VALIDATION_ERROR",
+                    "Choose an earlier memo from the list.",
+                    field="revision_of",
+                )
         if raw.get("fresh") is True:
             payload["fresh"] = True
         return payload
@@ -192,6 +201,8 @@ def create_web_app(
 ) -> Starlette:
     """The frontend; with `api_transport` it reaches an in-process API instead of BACKEND_URL."""
     settings = settings or get_settings()
+    # Every API call is already in the API's own access log, under the same request id.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     base_url = IN_PROCESS_URL if api_transport is not None else settings.backend_url
     web = WebApp(settings, ApiClient(base_url, api_transport))
 
@@ -211,7 +222,7 @@ def create_web_app(
     ]
     middleware = [
         Middleware(RequestContextMiddleware, hsts=bool(settings.https_only)),
-        Middleware(GZipMiddleware, minimum_size=1024),
+        Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6),
     ]
     app = Starlette(
         routes=routes,

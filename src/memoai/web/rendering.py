@@ -101,7 +101,7 @@ def _valid_span(segment: dict[str, Any], length: int) -> bool:
 
 def format_score(value: Any, digits: int = 1) -> str:
     """3.4 for an overall score, "–" when there is none."""
-    if value is None:
+    if value is None or isinstance(value, jinja2.Undefined):
         return "–"
     number = float(value)
     return f"{number:.{digits}f}" if digits else str(round(number))

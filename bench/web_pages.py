@@ -1,0 +1,145 @@
+"""Web interface benchmark: server time per tab with a history of 100 evaluations, and the
+first contentful paint of the Write tab in Chromium, against one `memoai serve` (offline).
+
+Server time is measured as the loopback round trip of each request with keep-alive (an upper
+bound of the server's own time). FCP comes from the Performance API in Debian's Chromium.
+
+    .venv/bin/python bench/web_pages.py [--history 100] [--requests 60] [--paints 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from evaluations_load import free_port, pct, wait_ready
+
+ROOT = Path(__file__).resolve().parent.parent
+TABS = ("write", "overall", "detailed", "progress", "chat", "help", "debug")
+TARGET_MS = 50.0
+FCP_TARGET_MS = 500.0
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+MEMO = """To: Executive Leadership Team
+From: Dana Whitfield
+Subject: Request {n}: fund the intake pilot
+
+I request approval of ${n},000 to pilot digital intake at two clinics. Paper intake takes 14
+minutes per patient; it was decided that the pilot cuts it to 5 minutes and saves $610,000 a
+year. Risks: adoption and EHR integration, mitigated by training. Please approve by 15 April.
+"""
+
+
+def seed(client: httpx.Client, count: int) -> None:
+    """A session with `count` evaluations, made through the API like any client would."""
+    csrf = client.post("/api/v1/sessions").json()["data"]["csrf_token"]
+    for n in range(count):
+        response = client.post(
+            "/api/v1/evaluations",
+            json={"text_content": MEMO.format(n=n + 1), "title": f"Memo {n + 1}"},
+            headers={"X-CSRF-Token": csrf},
+        )
+        assert response.status_code == 201, response.text
+
+
+def time_paths(client: httpx.Client, paths: dict[str, str], requests: int) -> None:
+    print(f"{'path':<28} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  target p95 < {TARGET_MS:.0f}")
+    for name, path in paths.items():
+        client.get(path)  # warm-up
+        samples = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            response = client.get(path)
+            samples.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (path, response.status_code)
+        p95 = pct(samples, 0.95)
+        verdict = "ok" if p95 < TARGET_MS else "SLOW"
+        median = statistics.median(samples)
+        print(f"{name:<28} {median:8.1f} {p95:8.1f} {max(samples):8.1f}  {verdict}")
+
+
+def first_contentful_paints(base: str, cookies: httpx.Cookies, runs: int) -> list[float]:
+    from playwright.sync_api import sync_playwright
+
+    paints = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        for _ in range(runs):
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            context.add_cookies(
+                [{"name": c.name, "value": c.value or "", "url": base} for c in cookies.jar]
+            )
+            page = context.new_page()
+            page.goto(base + "/?tab=write", wait_until="load")
+            page.wait_for_function(  # a function: a string would be eval, which CSP forbids
+                "() => performance.getEntriesByName('first-contentful-paint').length > 0"
+            )
+            paints.append(
+                page.evaluate("performance.getEntriesByName('first-contentful-paint')[0].startTime")
+            )
+            context.close()
+        browser.close()
+    return paints
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--history", type=int, default=100)
+    parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--paints", type=int, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        env = os.environ | {
+            "CONFIG_DIR": str(ROOT / "config"),
+            "DATA_DIR": tmp,
+            "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+            "LLM_PROVIDER": "offline",
+            "DEBUG_MODE": "true",
+            "LOG_LEVEL": "WARNING",
+            "RATE_LIMIT_PER_MINUTE": "100000",
+            "RATE_LIMIT_EVALUATIONS_PER_MINUTE": "100000",
+        }
+        memoai = str(Path(sys.executable).with_name("memoai"))
+        command = [memoai, "serve", "--host", "127.0.0.1", "--port", str(port)]
+        server = subprocess.Popen(command, cwd=tmp, env=env, stdout=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_ready(base + "/health")
+            with httpx.Client(base_url=base, timeout=30) as client:
+                seed(client, args.history)
+                print(f"memoai serve (offline), {args.history} evaluations in the history\n")
+                paths = {f"page ?tab={tab}": f"/?tab={tab}" for tab in TABS}
+                paths |= {f"fragment /ui/tabs/{tab}": f"/ui/tabs/{tab}" for tab in TABS}
+                time_paths(client, paths, args.requests)
+                paints = first_contentful_paints(base, client.cookies, args.paints)
+            fcp_p95 = pct(paints, 0.95)
+            print(
+                f"\nfirst contentful paint of Write (Chromium, loopback, {len(paints)} cold loads):"
+                " "
+                f"median {statistics.median(paints):.0f} ms, p95 {fcp_p95:.0f} ms, "
+                f"max {max(paints):.0f} ms  target < {FCP_TARGET_MS:.0f}: "
+                f"{'ok' if fcp_p95 < FCP_TARGET_MS else 'SLOW'}"
+            )
+        finally:
+            server.terminate()
+            server.wait(timeout=15)
+
+
+if __name__ == "__main__":
+    main()
