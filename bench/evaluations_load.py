@@ -62,6 +62,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def client_run(base: str, n: int, latencies: list[float], failures: list[str]) -> None:
+    """One user: a session, then two evaluations one after the other."""
     async with httpx.AsyncClient(base_url=base, timeout=60) as client:
         await client.post("/api/v1/sessions")
         for i in range(2):

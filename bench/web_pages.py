@@ -22,19 +22,10 @@ import httpx
 from evaluations_load import free_port, pct, wait_ready
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # for the browser suite's Chromium launch settings
 TABS = ("write", "overall", "detailed", "progress", "chat", "help", "debug")
 TARGET_MS = 50.0
 FCP_TARGET_MS = 500.0
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 MEMO = """To: Executive Leadership Team
 From: Dana Whitfield
 Subject: Request {n}: fund the intake pilot
@@ -76,9 +67,11 @@ def time_paths(client: httpx.Client, paths: dict[str, str], requests: int) -> No
 def first_contentful_paints(base: str, cookies: httpx.Cookies, runs: int) -> list[float]:
     from playwright.sync_api import sync_playwright
 
+    from tests.web.browser import CHROMIUM, CHROMIUM_ARGS
+
     paints = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for _ in range(runs):
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             context.add_cookies(

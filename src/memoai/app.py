@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from memoai import errors, migrations
+from memoai.chat.router import router as chat_router
 from memoai.configs.loader import ConfigRegistry
 from memoai.configs.router import router as configs_router
 from memoai.db import Database, is_sqlite, utcnow
@@ -21,6 +22,7 @@ from memoai.llm.registry import make_provider
 from memoai.ops.health import router as health_router
 from memoai.ops.http import BodyLimitMiddleware, RequestContextMiddleware
 from memoai.ops.ratelimit import install_rate_limits
+from memoai.progress.router import router as progress_router
 from memoai.runtime import Runtime
 from memoai.sessions.router import router as sessions_router
 from memoai.settings import Settings, get_settings
@@ -98,7 +100,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(sessions_router)
     app.include_router(evaluations_router)
+    app.include_router(chat_router)
     app.include_router(configs_router)
+    app.include_router(progress_router)
     if docs:
 
         @app.get("/", include_in_schema=False)

@@ -48,6 +48,9 @@ def _run_uvicorn(factory: str, host: str, port: int, settings: Settings) -> None
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
         timeout_graceful_shutdown=30,
+        # Longer than nginx's upstream keep-alive, so the proxy never reuses a connection the
+        # app is closing at that instant (a request lost to a race, not to a fault).
+        timeout_keep_alive=75,
     )
 
 

@@ -161,6 +161,7 @@ class Settings(BaseSettings):
     memo_min_chars: int = Field(1, ge=1)
     memo_max_chars: int = Field(10_000, ge=100, le=200_000)
     title_max_chars: int = Field(200, ge=10, le=1000)
+    chat_max_chars: int = Field(2000, ge=100, le=20000)
     backend_url: str = "http://127.0.0.1:8000"
 
     @classmethod

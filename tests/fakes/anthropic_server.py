@@ -19,6 +19,7 @@ from tests.fakes.common import (
     answer_for_schema,
     chunks,
     estimate_tokens,
+    pace,
     serialise,
     serve_forever,
     sse,
@@ -139,8 +140,12 @@ class AnthropicFake(FakeServer):
             async for _ in self.keepalive(behaviour.seconds, PING):
                 yield PING
             return
+        sent = 0
         for index, (kind, raw) in enumerate(blocks):
             async for event in _block_events(index, kind, raw, body):
+                if event.startswith("event: content_block_delta"):
+                    await pace(behaviour, sent)
+                    sent += 1
                 yield event
                 if behaviour.kind == "drop":
                     raise ConnectionResetError("the fake dropped the connection")

@@ -1,6 +1,7 @@
 """The scriptable part every fake provider server shares: behaviours, recording, threading.
 
-A test queues behaviours (`ok`, `text`, `status`, `hang`, `delay`, `malformed`, `drop`); each
+A test queues behaviours (`ok`, `text`, `status`, `hang`, `delay`, `trickle`, `malformed`,
+`drop`); each
 request takes the next one, and the server's default answers when the queue is empty.
 """
 
@@ -40,6 +41,7 @@ class Behaviour:
     seconds: float = 0.0
     after_headers: bool = True
     then: Behaviour | None = None
+    interval: float = 0.0  # trickle: seconds between streamed chunks
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -77,6 +79,17 @@ def hang(seconds: float = 30.0, *, after_headers: bool = True) -> Behaviour:
 def delay(seconds: float, then: Behaviour | None = None) -> Behaviour:
     """Wait before answering, then behave like `then` (default: ok())."""
     return Behaviour("delay", seconds=seconds, then=then or ok())
+
+
+def trickle(first_token: float, interval: float = 0.02) -> Behaviour:
+    """Headers at once, the first token after `first_token` s, then a chunk every `interval` s."""
+    return Behaviour("trickle", seconds=first_token, interval=interval)
+
+
+async def pace(behaviour: Behaviour, index: int) -> None:
+    """The wait before streamed chunk `index` (only a trickle waits)."""
+    if behaviour.kind == "trickle":
+        await asyncio.sleep(behaviour.seconds if index == 0 else behaviour.interval)
 
 
 def malformed() -> Behaviour:

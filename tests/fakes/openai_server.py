@@ -21,6 +21,7 @@ from tests.fakes.common import (
     answer_for_schema,
     chunks,
     estimate_tokens,
+    pace,
     schema_in_text,
     serialise,
     serve_forever,
@@ -94,7 +95,8 @@ class OpenAIFake(FakeServer):
             async for _ in self.keepalive(behaviour.seconds, KEEPALIVE):
                 yield KEEPALIVE
             return
-        for piece in chunks(content):
+        for index, piece in enumerate(chunks(content)):
+            await pace(behaviour, index)
             yield sse(_chunk(body, {"content": piece}))
             if behaviour.kind == "drop":
                 raise ConnectionResetError("the fake dropped the connection")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from memoai import migrations
 from memoai.app import stop
 from memoai.db import create_engine, is_sqlite
 from memoai.ops import backup
@@ -59,7 +60,7 @@ async def test_backups_made_while_the_app_writes_are_consistent(settings: Settin
         assert 3 <= counts["evaluations"] <= counts["submissions"] <= counts["evaluations"] + 1
         kind = "sqlite" if is_sqlite(settings.db_url) else "postgresql"
         assert report.manifest["database"]["kind"] == kind
-        assert report.manifest["database"]["revision"] == "0001"
+        assert report.manifest["database"]["revision"] == migrations.head()
     with tarfile.open(first) as archive:
         names = set(archive.getnames())
     assert {"manifest.json", "config/rubric.yaml", "config/prompt.yaml"} <= names

@@ -19,6 +19,8 @@ from tests.web.samples import XSS_MEMO, XSS_TITLE, config_data
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.slow
+# Generous waits: CI machines under load are slow, and a passing expectation returns at once.
+playwright_api.expect.set_options(timeout=15_000)
 
 MEMO = (
     "To: Clinical Operations Committee\nFrom: Ann Lee, Practice Manager\n"
@@ -185,6 +187,10 @@ def test_whole_journey_with_the_offline_analysis(offline: b.Server, desktop: Wat
     for tab in TABS:
         open_tab(page, tab)
         b.screenshot(page, f"desktop-{tab}")
+    open_tab(page, "overall")
+    page.click("#panel-overall .score-card .info-button")
+    expect(page.locator("#info-score")).to_be_visible()
+    page.screenshot(path=str(b.SCREENSHOTS / "desktop-overall-info.png"))
     follow_segment(page)
     open_tab(page, "help")
     expect(page.locator(f"#criterion-{criteria[0]['id']}")).to_be_visible()
@@ -309,11 +315,14 @@ def test_phone_viewport(offline: b.Server, phone: Watched) -> None:
     for tab in TABS:
         menu.select_option(tab)
         expect(page.locator(f"#panel-{tab}")).to_be_visible()
-        page.locator(f"#panel-{tab} .info-button").first.click()
-        assert no_horizontal_scroll(page), tab
-        page.keyboard.press("Escape")
         b.screenshot(page, f"phone-{tab}")
         assert no_horizontal_scroll(page), tab
+        page.locator(f"#panel-{tab} .info-button").first.click()
+        expect(page.locator(f"#panel-{tab} .info-popover").first).to_be_in_viewport()
+        assert no_horizontal_scroll(page), tab
+        if tab == "overall":
+            page.screenshot(path=str(b.SCREENSHOTS / "phone-overall-info.png"))
+        page.keyboard.press("Escape")
 
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])

@@ -34,7 +34,7 @@ async def evaluate_text(
             payload = EvaluationCreate(text_content=text, title=title, fresh=fresh)
             evaluation, reused = await flow.submit(caller, payload)
             if not reused:
-                evaluation = await flow.run(evaluation.id)
+                evaluation = await flow.run(evaluation)
         except AppError as exc:
             if as_json:
                 return 1, json.dumps(envelope(None, [exc.as_error()]), indent=2)

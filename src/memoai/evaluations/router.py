@@ -16,7 +16,9 @@ from memoai.api import ok
 from memoai.deps import CallerDep, DbDep
 from memoai.evaluations import service
 from memoai.evaluations.flow import EvaluationFlow
+from memoai.evaluations.models import Evaluation
 from memoai.evaluations.schemas import EvaluationCreate
+from memoai.progress.summary import described
 
 router = APIRouter(prefix="/api/v1/evaluations", tags=["evaluations"])
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -45,15 +47,15 @@ async def create_evaluation(
     flow = _flow(request)
     evaluation, reused = await flow.submit(caller, payload)
     if stream:
-        return _stream(flow, evaluation.id, reused, service.to_out(evaluation, reused=True))
+        return _stream(flow, evaluation, reused)
     if reused:
-        return ok(service.to_out(evaluation, reused=True).model_dump(mode="json"), status=200)
+        return ok(await flow.describe(evaluation, reused=True), status=200)
     # Shielded: a client that goes away does not cancel the evaluation it started.
-    finished = await asyncio.shield(flow.runtime.spawn(flow.run(evaluation.id)))
-    return ok(service.to_out(finished).model_dump(mode="json"), status=201)
+    finished = await asyncio.shield(flow.runtime.spawn(flow.run(evaluation)))
+    return ok(await flow.describe(finished), status=201)
 
 
-def _stream(flow: EvaluationFlow, evaluation_id: uuid.UUID, reused: bool, out: Any) -> Any:
+def _stream(flow: EvaluationFlow, evaluation: Evaluation, reused: bool) -> Any:
     queue: asyncio.Queue[tuple[str, dict[str, Any]] | None] = asyncio.Queue()
 
     async def emit(event: str, data: dict[str, Any]) -> None:
@@ -61,14 +63,14 @@ def _stream(flow: EvaluationFlow, evaluation_id: uuid.UUID, reused: bool, out: A
 
     async def run() -> None:
         try:
-            await flow.run(evaluation_id, emit)
+            await flow.run(evaluation, emit)
         finally:
             await queue.put(None)
 
     async def events() -> AsyncIterator[bytes]:
         if reused:
-            data = out.model_dump(mode="json")
-            yield _sse("started", {"evaluation_id": str(evaluation_id), "reused": True})
+            data = await flow.describe(evaluation, reused=True)
+            yield _sse("started", {"evaluation_id": str(evaluation.id), "reused": True})
             yield _sse("completed", data)
             return
         flow.runtime.spawn(run())
@@ -115,7 +117,7 @@ async def list_evaluations(
 @router.get("/{evaluation_id}", summary="One evaluation of the caller")
 async def get_evaluation(evaluation_id: uuid.UUID, caller: CallerDep, db: DbDep) -> JSONResponse:
     evaluation = await service.get_owned(db, caller, evaluation_id)
-    return ok(service.to_out(evaluation).model_dump(mode="json"))
+    return ok((await described(db, evaluation)).model_dump(mode="json"))
 
 
 @router.post("/{evaluation_id}/retry", summary="Evaluate the same text again after a failure")
@@ -128,6 +130,6 @@ async def retry_evaluation(
     flow = _flow(request)
     evaluation = await flow.retry(caller, evaluation_id)
     if stream:
-        return _stream(flow, evaluation.id, False, None)
-    finished = await asyncio.shield(flow.runtime.spawn(flow.run(evaluation.id)))
-    return ok(service.to_out(finished).model_dump(mode="json"))
+        return _stream(flow, evaluation, False)
+    finished = await asyncio.shield(flow.runtime.spawn(flow.run(evaluation)))
+    return ok(await flow.describe(finished))

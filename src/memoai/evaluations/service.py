@@ -36,22 +36,7 @@ def request_key(text: str, config_version: str, provider: str, model: str) -> st
 def check_request(payload: EvaluationCreate, settings: Settings) -> None:
     """Refuse empty, oversized or binary text with a code and a message a person can act on."""
     text = payload.text_content
-    if not text.strip():
-        raise AppError(
-            422,
-            ErrorCode.TEXT_EMPTY,
-            "The memo is empty. Paste or type your memo first.",
-            field="text_content",
-        )
-    if len(text) > settings.memo_max_chars:
-        raise AppError(
-            422,
-            ErrorCode.TEXT_TOO_LONG,
-            f"The memo has {len(text):,} characters; the limit is {settings.memo_max_chars:,}. "
-            "Shorten it and submit again.",
-            field="text_content",
-            details={"max_chars": settings.memo_max_chars, "actual_chars": len(text)},
-        )
+    check_text(text, field="text_content", max_chars=settings.memo_max_chars, noun="memo")
     if len(text.strip()) < settings.memo_min_chars:
         raise AppError(
             422,
@@ -59,8 +44,7 @@ def check_request(payload: EvaluationCreate, settings: Settings) -> None:
             f"The memo needs at least {settings.memo_min_chars} characters.",
             field="text_content",
         )
-    for field, value in (("text_content", text), ("title", payload.title or "")):
-        _check_printable(field, value)
+    _check_printable("title", payload.title or "")
     if payload.title is not None and len(payload.title) > settings.title_max_chars:
         raise AppError(
             422,
@@ -68,6 +52,27 @@ def check_request(payload: EvaluationCreate, settings: Settings) -> None:
             f"The title is longer than {settings.title_max_chars} characters.",
             field="title",
         )
+
+
+def check_text(text: str, *, field: str, max_chars: int, noun: str) -> None:
+    """Empty, oversized or binary text refused alike for memos and chat messages."""
+    if not text.strip():
+        raise AppError(
+            422,
+            ErrorCode.TEXT_EMPTY,
+            f"The {noun} is empty. Paste or type your {noun} first.",
+            field=field,
+        )
+    if len(text) > max_chars:
+        raise AppError(
+            422,
+            ErrorCode.TEXT_TOO_LONG,
+            f"The {noun} has {len(text):,} characters; the limit is {max_chars:,}. "
+            "Shorten it and send it again.",
+            field=field,
+            details={"max_chars": max_chars, "actual_chars": len(text)},
+        )
+    _check_printable(field, text)
 
 
 def _check_printable(field: str, value: str) -> None:
@@ -160,7 +165,7 @@ async def create_pending(
     rubric_version: str,
     scale: tuple[int, int],
 ) -> Evaluation:
-    """Store the memo and a pending evaluation in one commit, before any model call."""
+    """Store the memo and its running evaluation in one commit, before any model call."""
     submission = Submission(
         session_id=caller.session_id,
         user_id=caller.user_id,
@@ -175,7 +180,9 @@ async def create_pending(
         submission_id=submission.id,
         session_id=caller.session_id,
         user_id=caller.user_id,
-        status=Status.PENDING,
+        # The caller evaluates it at once; a crash before it ends is recovered at start-up.
+        status=Status.RUNNING,
+        started_at=utcnow(),
         request_key=key,
         provider=provider,
         model=model,

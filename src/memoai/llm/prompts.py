@@ -20,16 +20,34 @@ def neutralise(text: str) -> str:
     return _DATA_TAG.sub("&lt;", text)
 
 
-def build_evaluation_prompt(config: ActiveConfig, memo: str, title: str | None) -> EvaluationPrompt:
-    """Static system part (cacheable, no memo) plus the memo as delimited data."""
+_STATIC_CACHE: dict[str, tuple[str, dict[str, Any]]] = {}
+_STATIC_CACHE_SIZE = 8
+
+
+def _static_parts(config: ActiveConfig) -> tuple[str, dict[str, Any]]:
+    """The rendered system prompt and the output schema, once per configuration version."""
     from memoai.llm.output import evaluation_schema
 
-    static = static_variables(config)
+    parts = _STATIC_CACHE.get(config.version)
+    if parts is None:
+        parts = (
+            _render(config, "system", static_variables(config)),
+            evaluation_schema(config.rubric),
+        )
+        if len(_STATIC_CACHE) >= _STATIC_CACHE_SIZE:
+            _STATIC_CACHE.pop(next(iter(_STATIC_CACHE)))
+        _STATIC_CACHE[config.version] = parts
+    return parts
+
+
+def build_evaluation_prompt(config: ActiveConfig, memo: str, title: str | None) -> EvaluationPrompt:
+    """Static system part (cacheable, no memo) plus the memo as delimited data."""
+    static_system, schema = _static_parts(config)
     data = {"memo": neutralise(memo), "title": neutralise(title) if title else None}
     return EvaluationPrompt(
-        static_system=_render(config, "system", static),
-        user=_render(config, "evaluation", {**static, **data}),
-        schema=evaluation_schema(config.rubric),
+        static_system=static_system,
+        user=_render(config, "evaluation", {**static_variables(config), **data}),
+        schema=schema,
         memo=memo,
         rubric=config.rubric,
     )

@@ -29,7 +29,7 @@ from memoai.api import error_item
 from memoai.ops.http import RequestContextMiddleware
 from memoai.settings import Settings, get_settings
 from memoai.web import data
-from memoai.web.api_client import ApiClient, Backend, BackendUnavailable
+from memoai.web.api_client import ApiClient, BackendUnavailable
 from memoai.web.live import LiveRelay
 from memoai.web.rendering import STATIC_DIR, TAB_IDS, make_environment, visible_tabs
 
@@ -72,25 +72,12 @@ class WebApp:
     def error_page(self, status: int, title: str, message: str) -> HTMLResponse:
         return self.render("error.html", {"title": title, "message": message}, status)
 
-    def unavailable(self, backend: Backend) -> Response:
-        return backend.relay(
-            self.error_page(
-                503,
-                "The coach is not reachable right now",
-                "The service may be starting or restarting. Anything you typed is kept in "
-                "this browser; try again in a moment.",
-            )
-        )
-
     # --- pages and fragments ----------------------------------------------------------
     async def page(self, request: Request) -> Response:
         backend = self.api.for_request(request)
-        try:
-            # Every visit renews the session and its cookies, so an active writer keeps it.
-            await backend.start_session()
-            loaded = await data.load(backend, data.EVERYTHING)
-        except BackendUnavailable:
-            return self.unavailable(backend)
+        # Every visit renews the session and its cookies, so an active writer keeps it.
+        await backend.start_session()
+        loaded = await data.load(backend, data.EVERYTHING)
         context = self.page_context(loaded, request.query_params.get("tab", "write"))
         return backend.relay(self.render("page.html", context))
 
@@ -99,10 +86,7 @@ class WebApp:
         if name not in TAB_IDS:
             raise HTTPException(404)
         backend = self.api.for_request(request)
-        try:
-            loaded = await data.load(backend, data.TAB_NEEDS[name])
-        except BackendUnavailable:
-            return self.unavailable(backend)
+        loaded = await data.load(backend, data.TAB_NEEDS[name])
         context = self.page_context(loaded, name)
         return backend.relay(self.render(f"tabs/_{name}.html", context))
 
@@ -111,10 +95,7 @@ class WebApp:
         evaluation_id = str(request.path_params["evaluation_id"])
         backend = self.api.for_request(request)
         needs = frozenset({"evaluation", "history"})
-        try:
-            loaded = await data.load(backend, needs, evaluation_id=evaluation_id)
-        except BackendUnavailable:
-            return self.unavailable(backend)
+        loaded = await data.load(backend, needs, evaluation_id=evaluation_id)
         if loaded.evaluation is None:
             return backend.relay(self.render("evaluation/_missing.html", {}, 404))
         if request.query_params.get("reused") == "1":  # known only to the stream that said so
@@ -136,13 +117,9 @@ class WebApp:
 
     async def _relay(self, request: Request, path: str, payload: Any = None) -> Response:
         backend = self.api.for_request(request)
-        try:
-            rubric = await backend.public_get("/api/v1/config/rubric")
-            relay = LiveRelay(backend, self.env, rubric.data if rubric.ok else None)
-            return await relay.respond(path, payload)
-        except BackendUnavailable:
-            message = "The coach is not reachable right now. Your memo is kept; try again."
-            return _errors(503, "BACKEND_UNAVAILABLE", message)
+        rubric = await backend.public_get("/api/v1/config/rubric")
+        relay = LiveRelay(backend, self.env, rubric.data if rubric.ok else None)
+        return await relay.respond(path, payload)
 
     async def _memo_payload(self, request: Request) -> dict[str, Any] | Response:
         """The memo from the page's script; the API checks the content, we check the shape."""
@@ -183,6 +160,18 @@ class WebApp:
         if status == 404:
             return self.error_page(404, "Page not found", "There is nothing at this address.")
         return self.error_page(status, "This request cannot be answered", "Go back and retry.")
+
+    async def backend_down(self, request: Request, exc: Exception) -> Response:
+        """The API is unreachable: the page's script gets a code, a person gets a page."""
+        if request.method == "POST":
+            message = "The coach is not reachable right now. Your memo is kept; try again."
+            return _errors(503, "BACKEND_UNAVAILABLE", message)
+        return self.error_page(
+            503,
+            "The coach is not reachable right now",
+            "The service may be starting or restarting. Anything you typed is kept in "
+            "this browser; try again in a moment.",
+        )
 
     async def server_error(self, request: Request, exc: Exception) -> Response:
         return self.error_page(
@@ -228,7 +217,11 @@ def create_web_app(
         routes=routes,
         middleware=middleware,
         lifespan=lifespan,
-        exception_handlers={HTTPException: web.http_error, Exception: web.server_error},
+        exception_handlers={
+            HTTPException: web.http_error,
+            BackendUnavailable: web.backend_down,
+            Exception: web.server_error,
+        },
     )
     app.state.web = web
     return app

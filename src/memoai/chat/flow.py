@@ -1,0 +1,167 @@
+"""A chat turn: store the question, build the context, stream the model's reply, store it.
+
+Crosses domains (evaluations, configuration, LLM providers), so it lives here once. Every
+database step is its own short transaction; none is open while the model is called.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from memoai.api import AppError, ErrorCode
+from memoai.chat import context, service
+from memoai.chat.models import ChatMessage, ChatSession, MessageStatus, Role
+from memoai.configs.loader import ConfigRegistry
+from memoai.db import Database
+from memoai.deps import Caller
+from memoai.evaluations import service as evaluations
+from memoai.evaluations.models import Status
+from memoai.llm.base import LLMError, Provider
+from memoai.llm.prompts import build_chat_system
+from memoai.runtime import Runtime
+from memoai.settings import Settings
+
+log = logging.getLogger("memoai.chat")
+Emit = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+FRIENDLY = {
+    ErrorCode.LLM_TIMEOUT: "The AI model took too long to answer. Your message is saved; "
+    "send it again in a moment.",
+    ErrorCode.LLM_UNAVAILABLE: "The AI model is unavailable or overloaded right now. "
+    "Your message is saved; send it again in a minute.",
+    ErrorCode.LLM_BAD_OUTPUT: "The AI model gave no usable answer. Your message is saved; "
+    "send it again.",
+    ErrorCode.LLM_NOT_CONFIGURED: "No AI model is configured (missing or refused API key). "
+    "Ask an administrator; your message is saved.",
+}
+
+
+async def _no_emit(event: str, data: dict[str, Any]) -> None:
+    return None
+
+
+class ChatFlow:
+    """Opens chats and answers messages; one per app, built from the app's shared parts."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        configs: ConfigRegistry,
+        provider: Provider,
+        runtime: Runtime,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.configs = configs
+        self.provider = provider
+        self.runtime = runtime
+
+    async def open(self, caller: Caller, evaluation_id: uuid.UUID) -> tuple[ChatSession, bool]:
+        """The chat about the caller's finished evaluation: (chat, created)."""
+        async with self.db.sessions() as db:
+            evaluation = await evaluations.get_owned(db, caller, evaluation_id)
+            if evaluation.status != Status.COMPLETED:
+                raise AppError(
+                    409,
+                    ErrorCode.CONFLICT,
+                    f"The chat opens once the evaluation is complete; it is {evaluation.status}.",
+                    field="evaluation_id",
+                )
+            return await service.open_for(db, caller, evaluation)
+
+    async def ask(self, caller: Caller, chat_id: uuid.UUID, content: str) -> ChatMessage:
+        """Check and store the user's message before anything else can fail."""
+        service.check_message(content, self.settings)
+        async with self.db.sessions() as db:
+            chat = await service.get_owned(db, caller, chat_id)
+            return await service.add_message(db, chat.id, Role.USER, content)
+
+    async def reply(self, question: ChatMessage, emit: Emit = _no_emit) -> ChatMessage:
+        """Answer a stored question; ends as a completed or failed assistant message."""
+        chat_id = question.chat_session_id
+        await emit(
+            "started",
+            {
+                "chat_session_id": str(chat_id),
+                "user_message": service.message_out(question).model_dump(mode="json"),
+            },
+        )
+        started = time.perf_counter()
+        parts: list[str] = []
+        info: dict[str, Any] | None = None
+        error: LLMError | None = None
+        try:
+            prompt, facts = await self._prompt(question)
+            info = prompt.info
+            async for chunk in self.provider.chat(prompt.system, prompt.turns, facts):
+                parts.append(chunk)
+                await emit("delta", {"text": chunk})
+            if not "".join(parts).strip():
+                error = LLMError(ErrorCode.LLM_BAD_OUTPUT, "The model returned an empty answer.")
+        except LLMError as exc:
+            error = exc
+        except Exception:
+            log.exception("chat reply crashed", extra={"chat_session_id": str(chat_id)})
+            error = LLMError(ErrorCode.LLM_UNAVAILABLE, "The chat reply failed unexpectedly.")
+        answer = await self._store(chat_id, "".join(parts), info, error, started)
+        out = service.message_out(answer).model_dump(mode="json")
+        await emit("completed" if error is None else "failed", out)
+        return answer
+
+    async def _prompt(self, question: ChatMessage) -> tuple[context.Prompt, dict[str, Any]]:
+        """Read everything in one short session, then fit it to the model's context window."""
+        config = self.configs.current()
+        async with self.db.sessions() as db:
+            chat = await db.get(ChatSession, question.chat_session_id)
+            assert chat is not None  # the question was just stored in it
+            evaluation = await evaluations.get(db, chat.evaluation_id)
+            memo = evaluation.submission.text_content
+            earlier = await service.earlier_versions(db, evaluation.submission)
+            history = await service.messages(db, chat.id)
+        facts = context.evaluation_facts(evaluations.to_out(evaluation).model_dump(mode="json"))
+        window = context.context_window(config.llm.context_window_tokens, self.provider.model)
+        prompt = context.fit(
+            lambda versions: build_chat_system(config, memo, facts, versions),
+            earlier,
+            context.to_turns(history, question.id),
+            window,
+            context.reply_reserve(self.settings.llm_max_tokens, window),
+        )
+        return prompt, {"evaluation": facts, "rubric": config.rubric, "memo": memo}
+
+    async def _store(
+        self,
+        chat_id: uuid.UUID,
+        text: str,
+        info: dict[str, Any] | None,
+        error: LLMError | None,
+        started: float,
+    ) -> ChatMessage:
+        fields: dict[str, Any] = {
+            "provider": self.provider.name,
+            "model": self.provider.model,
+            "latency_ms": int((time.perf_counter() - started) * 1000),
+            "context": info,
+            "status": MessageStatus.COMPLETED,
+        }
+        if error is not None:
+            log.warning("chat reply failed", extra={"error_code": str(error.code)})
+            fields.update(
+                status=MessageStatus.FAILED,
+                error_code=str(error.code),
+                error_message=friendly(error),
+            )
+        async with self.db.sessions() as db:
+            return await service.add_message(db, chat_id, Role.ASSISTANT, text, **fields)
+
+
+def friendly(error: LLMError) -> str:
+    """A message for people, with the technical detail kept short at the end."""
+    base = FRIENDLY.get(error.code, "The reply failed. Your message is saved; send it again.")
+    detail = " ".join(error.message.split())[:300]
+    return f"{base} ({detail})" if detail else base

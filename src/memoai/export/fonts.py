@@ -1,0 +1,140 @@
+"""Fonts for the PDF report: vendored DejaVu Sans, Noto CJK as a fallback when installed,
+and a text cleaner that replaces what no font can draw (never an error).
+
+Parsing a font costs tens of milliseconds (a CJK font half a second), so each font is parsed
+once per process and every document gets a cheap copy with its own subset state.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import threading
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from fontTools import ttLib
+from fpdf import FPDF
+from fpdf.fonts import SubsetMap, TTFFont
+
+log = logging.getLogger(__name__)
+
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+FAMILY = "DejaVu Sans"
+FALLBACK_FAMILY = "Noto Sans CJK"
+REGULAR, BOLD = FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
+# Used when present (Debian's fonts-noto-cjk); without it CJK text is replaced, not an error.
+CJK_CANDIDATES = (
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+    Path("/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc"),
+    Path("/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc"),
+)
+_DROP = {"Mn", "Me", "Cf", "Cs", "Co", "Cn"}  # marks, joiners, selectors, private, unassigned
+_KEEP = {"\n", "\t"}
+REPLACEMENT = "\ufffd"
+
+
+@dataclass(frozen=True)
+class FontFile:
+    path: Path
+    family: str
+    style: str
+
+
+class FontCache:
+    """Parsed fonts, kept once per process; `install` gives a document its own copies."""
+
+    def __init__(self, cjk_candidates: tuple[Path, ...] = CJK_CANDIDATES) -> None:
+        self._lock = threading.Lock()
+        self._templates: dict[Path, TTFFont] = {}
+        self.cjk = next((p for p in cjk_candidates if p.is_file()), None)
+
+    def template(self, font: FontFile) -> TTFFont:
+        with self._lock:
+            found = self._templates.get(font.path)
+            if found is None:
+                scratch = FPDF()
+                scratch.add_font(font.family, font.style, str(font.path))
+                found = scratch.fonts[f"{font.family.lower()}{font.style}"]
+                self._templates[font.path] = found
+            return found
+
+    @cached_property
+    def covered(self) -> frozenset[int]:
+        """Code points both DejaVu faces can draw."""
+        regular = self.template(FontFile(REGULAR, FAMILY, "")).cmap
+        bold = self.template(FontFile(BOLD, FAMILY, "B")).cmap
+        return frozenset(regular).intersection(bold)
+
+    @cached_property
+    def cjk_covered(self) -> frozenset[int]:
+        if self.cjk is None:
+            return frozenset()
+        return frozenset(self.template(self._cjk_file()).cmap)
+
+    def _cjk_file(self) -> FontFile:
+        assert self.cjk is not None
+        return FontFile(self.cjk, FALLBACK_FAMILY, "")
+
+    def install(self, pdf: FPDF, *, with_cjk: bool) -> None:
+        """Add DejaVu Sans (and the CJK fallback) to a new document."""
+        files = [FontFile(REGULAR, FAMILY, ""), FontFile(BOLD, FAMILY, "B")]
+        if with_cjk and self.cjk is not None:
+            files.append(self._cjk_file())
+        for font in files:
+            _add(pdf, self.template(font), font)
+        if with_cjk and self.cjk is not None:
+            pdf.set_fallback_fonts([FALLBACK_FAMILY], exact_match=False)
+
+    def clean(self, text: str) -> tuple[str, bool]:
+        """The text with every character a font can draw; and whether it needs the CJK font.
+
+        Emoji and other symbols no font has become their name in brackets ("🚀" becomes
+        "[rocket]"); joiners, variation selectors and unassigned code points are dropped.
+        """
+        covered, cjk = self.covered, self.cjk_covered
+        out: list[str] = []
+        needs_cjk = False
+        for ch in text:
+            point = ord(ch)
+            if point in covered or ch in _KEEP:
+                out.append(ch)
+            elif point in cjk:
+                out.append(ch)
+                needs_cjk = True
+            else:
+                out.append(_replacement(ch))
+        return "".join(out), needs_cjk
+
+
+def _replacement(ch: str) -> str:
+    if unicodedata.category(ch) in _DROP:
+        return ""
+    name = unicodedata.name(ch, "")
+    return f"[{name.lower()}]" if name else REPLACEMENT
+
+
+def _add(pdf: FPDF, template: TTFFont, font: FontFile) -> None:
+    """A copy of the parsed font with a fresh subset and font file (subsetting edits both)."""
+    try:
+        clone = copy.copy(template)
+        clone.i = len(pdf.fonts) + 1
+        clone.ttfont = ttLib.TTFont(
+            str(font.path),
+            recalcTimestamp=False,
+            fontNumber=template.collection_font_number,
+            lazy=True,
+        )
+        clone.subset = SubsetMap(clone)
+        clone.missing_glyphs = []
+        clone.biggest_size_pt = 0
+    except (AttributeError, TypeError):  # an fpdf2 without these internals: parse again
+        log.warning("font copy unavailable, parsing %s for this document", font.path.name)
+        pdf.add_font(font.family, font.style, str(font.path))
+        return
+    pdf.fonts[clone.fontkey] = clone
+
+
+FONTS = FontCache()

@@ -1,0 +1,144 @@
+"""Progress for one caller: two narrow queries, everything else computed in Python."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from memoai.api import AppError, ErrorCode
+from memoai.db import utcnow
+from memoai.deps import Caller
+from memoai.evaluations.models import Submission
+from memoai.evaluations.service import get_owned
+from memoai.progress import diff, trends
+from memoai.progress.chains import build_chains, chain_of
+from memoai.progress.rows import EvalRow, chain_members, fetch, in_range
+from memoai.progress.schemas import (
+    METRICS,
+    RANGE_DAYS,
+    ChainVersion,
+    Counts,
+    ProgressOut,
+    ProgressStats,
+    RangeName,
+    RevisionChain,
+)
+
+
+def range_start(range_name: RangeName, now: datetime) -> datetime | None:
+    days = RANGE_DAYS[range_name]
+    return None if days is None else now - timedelta(days=days)
+
+
+async def progress_for(
+    db: AsyncSession,
+    caller: Caller,
+    range_name: RangeName,
+    default_scale: dict[str, int],
+    now: datetime | None = None,
+) -> ProgressOut:
+    """Trends, frequency, opportunities and revision chains of the caller within a range."""
+    now = now or utcnow()
+    since = range_start(range_name, now)
+    rows = await fetch(db, in_range(caller, since))
+    chains = build_chains(await fetch(db, chain_members(caller)))
+    if since is not None:
+        chains = [c for c in chains if c.versions[-1].created_at >= since]
+    return assemble(rows, chains, range_name, since, now, default_scale)
+
+
+def assemble(
+    rows: Sequence[EvalRow],
+    chains: list[RevisionChain],
+    range_name: RangeName,
+    since: datetime | None,
+    now: datetime,
+    default_scale: dict[str, int],
+) -> ProgressOut:
+    """The progress view of rows already read (also used by the PDF report)."""
+    entries = trends.timeline(rows)
+    refs = trends.criteria(rows)
+    overall, by_criterion, metrics = trends.current_version_stats(entries, refs)
+    versions = trends.rubric_versions(rows)
+    times = [r.created_at for r in rows]
+    return ProgressOut(
+        range=range_name,
+        since=since,
+        until=now,
+        counts=Counts(
+            evaluations=len(rows),
+            memos=len({r.submission_id for r in rows}),
+            revisions=sum(1 for r in rows if r.revision_of is not None),
+        ),
+        scale=_scale(rows, default_scale),
+        current_rubric_version=versions[-1].version if rows else None,
+        rubric_versions=versions,
+        mixed_rubric_versions=len(versions) > 1,
+        criteria=refs,
+        metrics=list(METRICS),
+        timeline=entries,
+        stats=ProgressStats(overall=overall, criteria=by_criterion, metrics=metrics),
+        frequency=trends.frequency(times, since, now, weekly=range_name in ("quarter", "all")),
+        top_opportunities=trends.top_opportunities(rows),
+        revision_chains=chains,
+        streak_days=trends.streak_days(times, now.date()),
+    )
+
+
+def _scale(rows: Sequence[EvalRow], default: dict[str, int]) -> dict[str, int]:
+    """One axis for every point: the widest scale used in the range."""
+    if not rows:
+        return dict(default)
+    return {"min": min(r.scale_min for r in rows), "max": max(r.scale_max for r in rows)}
+
+
+async def comparison_for(
+    db: AsyncSession, caller: Caller, evaluation_id: uuid.UUID
+) -> RevisionChain:
+    """The chain of the caller's evaluation, each version with its text diff against N-1."""
+    evaluation = await get_owned(db, caller, evaluation_id)
+    chain = chain_of(build_chains(await fetch(db, chain_members(caller))), evaluation.submission_id)
+    if chain is None:
+        raise AppError(
+            404,
+            ErrorCode.NOT_FOUND,
+            "This memo has no revisions yet. Submit a revised version to compare them.",
+        )
+    texts = await _texts(db, [v.submission_id for v in chain.versions])
+    return with_diffs(chain, texts)
+
+
+async def _texts(db: AsyncSession, submission_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    result = await db.execute(
+        select(Submission.id, Submission.text_content).where(Submission.id.in_(submission_ids))
+    )
+    return {sid: text for sid, text in result.all()}
+
+
+def with_diffs(chain: RevisionChain, texts: dict[uuid.UUID, str]) -> RevisionChain:
+    by_evaluation = {v.evaluation_id: v for v in chain.versions}
+    versions = [_diffed(v, by_evaluation, texts) for v in chain.versions]
+    return chain.model_copy(update={"versions": versions})
+
+
+def _diffed(
+    version: ChainVersion,
+    by_evaluation: dict[uuid.UUID, ChainVersion],
+    texts: dict[uuid.UUID, str],
+) -> ChainVersion:
+    previous = (
+        by_evaluation.get(version.previous_evaluation_id)
+        if version.previous_evaluation_id
+        else None
+    )
+    if previous is None:
+        return version
+    ops = diff.word_diff(
+        texts.get(previous.submission_id, ""), texts.get(version.submission_id, "")
+    )
+    added, removed = diff.counts(ops)
+    return version.model_copy(update={"diff": ops, "words_added": added, "words_removed": removed})

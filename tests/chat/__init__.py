@@ -1,0 +1,1 @@
+"""Chat about an evaluation: API, providers, context trimming, and the Chat tab."""
