@@ -38,7 +38,8 @@ def fake_model(first_token: float) -> AnthropicFake:
         return ok() if body.get("tools") else trickle(first_token, interval=0.02)
 
     fake = AnthropicFake(api_key=None, default=answer, record=False)
-    return fake.start()
+    fake.start()
+    return fake
 
 
 async def first_token_seconds(client: httpx.AsyncClient, chat_id: str, question: str) -> float:

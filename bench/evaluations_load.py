@@ -21,6 +21,10 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.lean_http import LeanClient  # noqa: E402
+
 MEMO = """To: Executive Leadership Team
 From: Dana Whitfield
 Subject: Request {n}: fund the intake pilot
@@ -56,43 +60,53 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def client_run(base: str, n: int, latencies: list[float], failures: list[str]) -> None:
+async def client_run(port: int, n: int, latencies: list[float], failures: list[str]) -> None:
     """One user: a session, then two evaluations one after the other."""
-    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-        await client.post("/api/v1/sessions")
+    client = LeanClient("127.0.0.1", port)
+    try:
+        await client.request("POST", "/api/v1/sessions")
         for i in range(2):
             started = time.perf_counter()
-            response = await client.post(
-                "/api/v1/evaluations", json={"text_content": MEMO.format(n=n * 10 + i)}
+            status, body = await client.request(
+                "POST", "/api/v1/evaluations", {"text_content": MEMO.format(n=n * 10 + i)}
             )
             latencies.append(time.perf_counter() - started)
-            data = response.json().get("data") or {}
-            if response.status_code != 201 or data.get("status") != "completed":
-                failures.append(f"{response.status_code} {response.text[:200]}")
+            data = body.get("data") or {}
+            if status != 201 or data.get("status") != "completed":
+                failures.append(f"{status} {str(body)[:200]}")
+    finally:
+        await client.close()
 
 
-async def health_probe(base: str, stop: asyncio.Event, samples: list[float]) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
-        while not stop.is_set():
-            started = time.perf_counter()
-            await client.get("/health")
-            samples.append(time.perf_counter() - started)
-            await asyncio.sleep(0.02)
+async def health_probe(port: int, stop: asyncio.Event, samples: list[float]) -> None:
+    client = LeanClient("127.0.0.1", port)
+    while not stop.is_set():
+        started = time.perf_counter()
+        await client.request("GET", "/health")
+        samples.append(time.perf_counter() - started)
+        await asyncio.sleep(0.02)
+    await client.close()
 
 
-async def round_of(base: str, clients: int) -> dict[str, float]:
+async def round_of(port: int, clients: int) -> dict[str, float]:
     latencies: list[float] = []
     failures: list[str] = []
     health: list[float] = []
     stop = asyncio.Event()
-    probe = asyncio.create_task(health_probe(base, stop, health))
+    probe = asyncio.create_task(health_probe(port, stop, health))
     started = time.perf_counter()
-    await asyncio.gather(*(client_run(base, n, latencies, failures) for n in range(clients)))
+    await asyncio.gather(*(client_run(port, n, latencies, failures) for n in range(clients)))
     wall = time.perf_counter() - started
     stop.set()
     await probe
@@ -159,11 +173,15 @@ def main() -> None:
         wait_ready(f"{base}/health")
         print(f"fake Claude delay {args.delay:.1f} s; one memoai serve process on SQLite")
         for clients in args.clients:
-            r = asyncio.run(round_of(base, clients))
+            server_cpu, own_cpu = cpu_seconds(server.pid), cpu_seconds(os.getpid())
+            r = asyncio.run(round_of(app_port, clients))
+            server_cpu = cpu_seconds(server.pid) - server_cpu
+            own_cpu = cpu_seconds(os.getpid()) - own_cpu
             print(
                 f"{clients:4d} clients x 2: {r['completed']:.0f}/{clients * 2} completed, "
                 f"wall {r['wall_s']:.2f} s, p50 {r['p50_s']:.2f} s, p95 {r['p95_s']:.2f} s, "
-                f"/health p99 {r['health_p99_ms']:.1f} ms ({r['health_samples']:.0f} probes)"
+                f"/health p99 {r['health_p99_ms']:.1f} ms ({r['health_samples']:.0f} probes); "
+                f"CPU: server {server_cpu:.1f} s, load generator {own_cpu:.1f} s"
             )
         print(f"server peak RSS {peak_rss_mb(server.pid):.0f} MB")
     finally:

@@ -116,7 +116,9 @@ def main() -> None:
             wait_ready(base + "/health")
             with httpx.Client(base_url=base, timeout=30) as client:
                 seed(client, args.history)
-                print(f"memoai serve (offline), {args.history} evaluations in the history\n")
+                load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+                print(f"memoai serve (offline), {args.history} evaluations in the history")
+                print(f"machine: {os.cpu_count()} CPUs, load average {load} (1, 5, 15 min)\n")
                 paths = {f"page ?tab={tab}": f"/?tab={tab}" for tab in TABS}
                 paths |= {f"fragment /ui/tabs/{tab}": f"/ui/tabs/{tab}" for tab in TABS}
                 time_paths(client, paths, args.requests)

@@ -18,6 +18,7 @@ from memoai.db import Database, is_sqlite, utcnow
 from memoai.evaluations import service as evaluations_service
 from memoai.evaluations.flow import EvaluationFlow
 from memoai.evaluations.router import router as evaluations_router
+from memoai.export.router import router as export_router
 from memoai.llm.registry import make_provider
 from memoai.ops.health import router as health_router
 from memoai.ops.http import BodyLimitMiddleware, RequestContextMiddleware
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(chat_router)
     app.include_router(configs_router)
     app.include_router(progress_router)
+    app.include_router(export_router)
     if docs:
 
         @app.get("/", include_in_schema=False)

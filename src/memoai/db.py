@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 
 from memoai.settings import sqlite_path
+from memoai.sqlite_inline import InlineConnection
+from memoai.sqlite_inline import connect as inline_connect
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -26,7 +28,8 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-SQLITE_BUSY_TIMEOUT_MS = 5000
+# Short: a lock held by another process (a maintenance run) stalls the event loop this long.
+SQLITE_BUSY_TIMEOUT_MS = 2000
 
 
 def utcnow() -> datetime:
@@ -96,12 +99,14 @@ def create_engine(url: str, pool_size: int = 10) -> AsyncEngine:
         # One connection, handed out in turn by an asyncio-aware pool: SQLite allows one writer
         # at a time, and its busy handler backs off with sleeps of up to 100 ms, so queueing
         # in the pool is far faster under load than letting connections collide in the file.
+        # The connection runs SQLite on the loop's thread (see memoai.sqlite_inline).
+        database = str(path) if path is not None else ":memory:"
+
+        async def connect() -> InlineConnection:
+            return await inline_connect(database, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+
         engine = create_async_engine(
-            url,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-            pool_size=1,
-            max_overflow=0,
-            pool_timeout=60,
+            url, async_creator=connect, pool_size=1, max_overflow=0, pool_timeout=60
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine

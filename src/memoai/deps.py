@@ -22,7 +22,9 @@ SESSION_HEADER = "x-session-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_settings(request: Request) -> Settings:
+# Dependencies are `async def` even when they do not await: FastAPI runs plain functions in a
+# worker thread, which costs a thread hop on every request.
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -32,7 +34,7 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def get_config(request: Request) -> ActiveConfig:
+async def get_config(request: Request) -> ActiveConfig:
     config: ActiveConfig = request.app.state.configs.current()
     return config
 

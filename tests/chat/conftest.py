@@ -1,4 +1,4 @@
-"""Chat fixtures: a second caller on the same app, and the fake provider servers."""
+"""Chat fixtures: a second caller on the same app, the fake providers, the web site."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from memoai.app import stop
 from memoai.settings import Settings
 from tests.chat.support import Callers
 from tests.fakes.fixtures import anthropic_fake, anthropic_server, openai_fake, openai_server
+from tests.web.conftest import site
 
 from helpers import ApiClient, open_client
 
-__all__ = ["anthropic_fake", "anthropic_server", "openai_fake", "openai_server"]
+__all__ = ["anthropic_fake", "anthropic_server", "openai_fake", "openai_server", "site"]
 
 
 @pytest.fixture

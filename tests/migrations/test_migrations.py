@@ -39,3 +39,19 @@ async def test_upgrade_matches_models_and_downgrade_round_trips(db_url: str) -> 
             assert await conn.run_sync(_diff) == []
     finally:
         await engine.dispose()
+
+
+async def test_inline_sqlite_connection_keeps_wal_and_foreign_keys(tmp_path: object) -> None:
+    from sqlalchemy import text
+
+    engine = create_engine(f"sqlite:///{tmp_path}/pragmas.db")
+    try:
+        async with engine.connect() as conn:
+            mode = (await conn.execute(text("PRAGMA journal_mode"))).scalar()
+            keys = (await conn.execute(text("PRAGMA foreign_keys"))).scalar()
+            sync = (await conn.execute(text("PRAGMA synchronous"))).scalar()
+            busy = (await conn.execute(text("PRAGMA busy_timeout"))).scalar()
+        assert (mode, keys, sync) == ("wal", 1, 1)  # synchronous=NORMAL is 1
+        assert busy and busy > 0
+    finally:
+        await engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -108,8 +109,9 @@ def failed_evaluation(code: str = "LLM_TIMEOUT", retryable: bool = True) -> dict
     )
 
 
+@cache
 def config_data() -> dict[str, Any]:
-    """The rubric and frameworks as the config endpoints return them."""
+    """The rubric and frameworks as the config endpoints return them (read once)."""
     active = load_active_config(CONFIG_DIR)
     return {
         "rubric": active.rubric.model_dump(mode="json"),

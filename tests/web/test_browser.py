@@ -238,6 +238,22 @@ def test_a_failed_evaluation_keeps_the_text_and_can_be_retried(
     expect(page.locator("#memo-text")).to_have_value(memo)
 
 
+def test_a_reload_during_an_evaluation_shows_its_result_when_ready(
+    claude: b.Server, claude_fake: AnthropicFake, desktop: Watched
+) -> None:
+    page = desktop.page
+    page.goto(claude.url)
+    slow = claude_fake.default({})
+    claude_fake.push(delay(2.5, slow.then))
+    submit(page, MEMO + "\n\nA slow one.", "Slow memo")
+    expect(page.locator("#live-body .stage-current")).to_contain_text("against the rubric")
+    page.goto(claude.url + "/?tab=overall")  # the evaluation goes on without the page
+    expect(page.locator("#panel-overall .running")).to_contain_text("still working")
+    expect(page.locator("#panel-overall .score-number")).to_be_visible()  # polled in
+    expect(page.locator("#panel-overall .eval-title")).to_have_text("Slow memo")
+    expect(page.locator("#panel-detailed .seg")).to_have_count(1)
+
+
 def test_markup_in_memo_and_title_is_shown_as_text(offline: b.Server, desktop: Watched) -> None:
     page = desktop.page
     page.goto(offline.url)
@@ -355,7 +371,7 @@ def test_no_serious_accessibility_violations_on_any_tab(
 def test_frontend_and_backend_as_two_processes(tmp_path: Path, desktop: Watched) -> None:
     with (
         b.run_server("api", tmp_path / "api") as api,
-        b.run_server("web", tmp_path / "web", ready="/static/app.css", BACKEND_URL=api.url) as web,
+        b.run_server("web", tmp_path / "web", BACKEND_URL=api.url) as web,
     ):
         page = desktop.page
         page.goto(web.url)

@@ -218,6 +218,7 @@ async def test_an_unreachable_backend_gets_a_friendly_answer(tmp_path: Path) -> 
     browser = httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url="http://t")
     page = await browser.get("/")
     assert page.status_code == 503 and "not reachable" in page.text
+    assert (await browser.get("/health")).json()["data"] == {"status": "ok"}  # alive anyway
     post = await browser.post("/ui/evaluate", json={"text_content": MEMO})
     assert post.status_code == 503 and post.json()["errors"][0]["code"] == "BACKEND_UNAVAILABLE"
     await browser.aclose()

@@ -40,6 +40,7 @@ async def client(request: Request, settings: SettingsDep, config: ConfigDep) -> 
             "memo_min_chars": settings.memo_min_chars,
             "memo_max_chars": settings.memo_max_chars,
             "title_max_chars": settings.title_max_chars,
+            "chat_max_chars": settings.chat_max_chars,
             "debug_mode": bool(request.app.state.runtime.debug_mode),
             "auth_enabled": bool(settings.auth_enabled),
             "session_timeout": settings.session_timeout,

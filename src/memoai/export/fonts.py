@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import copy
 import logging
+import pickle
 import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import cast
 
 from fontTools import ttLib
 from fpdf import FPDF
@@ -34,6 +36,7 @@ CJK_CANDIDATES = (
 _DROP = {"Mn", "Me", "Cf", "Cs", "Co", "Cn"}  # marks, joiners, selectors, private, unassigned
 _KEEP = {"\n", "\t"}
 REPLACEMENT = "\ufffd"
+UNUSED_TABLES = ("GSUB", "GPOS", "GDEF", "MATH", "kern", "FFTM")
 
 
 @dataclass(frozen=True)
@@ -49,17 +52,33 @@ class FontCache:
     def __init__(self, cjk_candidates: tuple[Path, ...] = CJK_CANDIDATES) -> None:
         self._lock = threading.Lock()
         self._templates: dict[Path, TTFFont] = {}
+        self._tables: dict[Path, bytes] = {}
         self.cjk = next((p for p in cjk_candidates if p.is_file()), None)
 
     def template(self, font: FontFile) -> TTFFont:
         with self._lock:
-            found = self._templates.get(font.path)
-            if found is None:
+            if font.path not in self._templates:
                 scratch = FPDF()
                 scratch.add_font(font.family, font.style, str(font.path))
-                found = scratch.fonts[f"{font.family.lower()}{font.style}"]
-                self._templates[font.path] = found
-            return found
+                parsed = scratch.fonts[f"{font.family.lower()}{font.style}"]
+                assert isinstance(parsed, TTFFont)
+                self._templates[font.path] = parsed
+                if font.path.suffix == ".ttf":
+                    self._tables[font.path] = _decompiled(font.path)
+            return self._templates[font.path]
+
+    def font_file(self, font: FontFile, number: int) -> ttLib.TTFont:
+        """A private, editable font file: fpdf2's subsetting changes it in place.
+
+        Small fonts are unpickled from tables decompiled once, which is about twice as fast
+        as reading the file again; the large CJK collection is read lazily from disk.
+        """
+        tables = self._tables.get(font.path)
+        if tables is not None:
+            return cast(ttLib.TTFont, pickle.loads(tables))  # noqa: S301 - made by _decompiled
+        found = ttLib.TTFont(str(font.path), recalcTimestamp=False, fontNumber=number, lazy=True)
+        _drop_unused(found)
+        return found
 
     @cached_property
     def covered(self) -> frozenset[int]:
@@ -84,7 +103,7 @@ class FontCache:
         if with_cjk and self.cjk is not None:
             files.append(self._cjk_file())
         for font in files:
-            _add(pdf, self.template(font), font)
+            _add(pdf, self, font)
         if with_cjk and self.cjk is not None:
             pdf.set_fallback_fonts([FALLBACK_FAMILY], exact_match=False)
 
@@ -116,17 +135,30 @@ def _replacement(ch: str) -> str:
     return f"[{name.lower()}]" if name else REPLACEMENT
 
 
-def _add(pdf: FPDF, template: TTFFont, font: FontFile) -> None:
+def _drop_unused(font: ttLib.TTFont) -> None:
+    for table in UNUSED_TABLES:  # no text shaping: layout tables only slow subsetting
+        if table in font:
+            del font[table]
+
+
+def _decompiled(path: Path) -> bytes:
+    """Every table of a font decompiled, pickled: unpickling beats parsing per document."""
+    font = ttLib.TTFont(str(path), recalcTimestamp=False)
+    _drop_unused(font)
+    for tag in list(font.keys()):  # read each table (glyphs stay compact until drawn)
+        font[tag]
+    font.close()
+    font.reader = None
+    return pickle.dumps(font, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _add(pdf: FPDF, cache: FontCache, font: FontFile) -> None:
     """A copy of the parsed font with a fresh subset and font file (subsetting edits both)."""
+    template = cache.template(font)
     try:
         clone = copy.copy(template)
         clone.i = len(pdf.fonts) + 1
-        clone.ttfont = ttLib.TTFont(
-            str(font.path),
-            recalcTimestamp=False,
-            fontNumber=template.collection_font_number,
-            lazy=True,
-        )
+        clone.ttfont = cache.font_file(font, template.collection_font_number)
         clone.subset = SubsetMap(clone)
         clone.missing_glyphs = []
         clone.biggest_size_pt = 0

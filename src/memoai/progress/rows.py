@@ -73,14 +73,25 @@ def _completed(caller: Caller) -> Select[Any]:
     )
 
 
-def in_range(caller: Caller, since: datetime | None, until: datetime | None = None) -> Select[Any]:
-    """The caller's completed evaluations created in [since, until], oldest first."""
+def in_range(
+    caller: Caller,
+    since: datetime | None,
+    until: datetime | None = None,
+    newest: int | None = None,
+) -> Select[Any]:
+    """The caller's completed evaluations created in [since, until], oldest first.
+
+    With `newest`, only that many of the most recent ones (still oldest first).
+    """
     query = _completed(caller)
     if since is not None:
         query = query.where(Evaluation.created_at >= since)
     if until is not None:
         query = query.where(Evaluation.created_at <= until)
-    return query
+    if newest is None:
+        return query
+    recent = query.order_by(None).order_by(Evaluation.created_at.desc()).limit(newest).subquery()
+    return select(*recent.c).order_by(recent.c.created_at, recent.c.id)
 
 
 def chain_members(caller: Caller) -> Select[Any]:

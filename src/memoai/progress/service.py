@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from memoai.api import AppError, ErrorCode
 from memoai.db import utcnow
 from memoai.deps import Caller
-from memoai.evaluations.models import Submission
+from memoai.evaluations.models import Evaluation, Submission
 from memoai.evaluations.service import get_owned
 from memoai.progress import diff, trends
 from memoai.progress.chains import build_chains, chain_of
@@ -101,7 +101,7 @@ async def comparison_for(
 ) -> RevisionChain:
     """The chain of the caller's evaluation, each version with its text diff against N-1."""
     evaluation = await get_owned(db, caller, evaluation_id)
-    chain = chain_of(build_chains(await fetch(db, chain_members(caller))), evaluation.submission_id)
+    chain = await _chain_for(db, caller, evaluation.submission_id)
     if chain is None:
         raise AppError(
             404,
@@ -112,6 +112,29 @@ async def comparison_for(
     return with_diffs(chain, texts)
 
 
+async def against_previous(
+    db: AsyncSession, caller: Caller, evaluation: Evaluation
+) -> ChainVersion | None:
+    """A revision against the version it revises: score deltas and the text diff."""
+    if evaluation.submission.revision_of_id is None:
+        return None
+    chain = await _chain_for(db, caller, evaluation.submission_id)
+    if chain is None:
+        return None
+    submissions = {v.evaluation_id: v.submission_id for v in chain.versions}
+    version = next(v for v in chain.versions if v.submission_id == evaluation.submission_id)
+    previous = submissions.get(version.previous_evaluation_id or version.evaluation_id)
+    if version.previous_evaluation_id is None or previous is None:
+        return None
+    return _diffed(version, previous, await _texts(db, [previous, version.submission_id]))
+
+
+async def _chain_for(
+    db: AsyncSession, caller: Caller, submission_id: uuid.UUID
+) -> RevisionChain | None:
+    return chain_of(build_chains(await fetch(db, chain_members(caller))), submission_id)
+
+
 async def _texts(db: AsyncSession, submission_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
     result = await db.execute(
         select(Submission.id, Submission.text_content).where(Submission.id.in_(submission_ids))
@@ -120,25 +143,22 @@ async def _texts(db: AsyncSession, submission_ids: list[uuid.UUID]) -> dict[uuid
 
 
 def with_diffs(chain: RevisionChain, texts: dict[uuid.UUID, str]) -> RevisionChain:
-    by_evaluation = {v.evaluation_id: v for v in chain.versions}
-    versions = [_diffed(v, by_evaluation, texts) for v in chain.versions]
+    submissions = {v.evaluation_id: v.submission_id for v in chain.versions}
+    versions = [
+        _diffed(v, submissions.get(v.previous_evaluation_id or v.evaluation_id), texts)
+        if v.previous_evaluation_id
+        else v
+        for v in chain.versions
+    ]
     return chain.model_copy(update={"versions": versions})
 
 
 def _diffed(
-    version: ChainVersion,
-    by_evaluation: dict[uuid.UUID, ChainVersion],
-    texts: dict[uuid.UUID, str],
+    version: ChainVersion, previous: uuid.UUID | None, texts: dict[uuid.UUID, str]
 ) -> ChainVersion:
-    previous = (
-        by_evaluation.get(version.previous_evaluation_id)
-        if version.previous_evaluation_id
-        else None
-    )
+    """The version with its word diff against the previous version's submission text."""
     if previous is None:
         return version
-    ops = diff.word_diff(
-        texts.get(previous.submission_id, ""), texts.get(version.submission_id, "")
-    )
+    ops = diff.word_diff(texts.get(previous, ""), texts.get(version.submission_id, ""))
     added, removed = diff.counts(ops)
     return version.model_copy(update={"diff": ops, "words_added": added, "words_removed": removed})

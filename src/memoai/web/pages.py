@@ -25,11 +25,12 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from memoai.api import error_item
+from memoai.api import envelope, error_item
 from memoai.ops.http import RequestContextMiddleware
 from memoai.settings import Settings, get_settings
 from memoai.web import data
 from memoai.web.api_client import ApiClient, BackendUnavailable
+from memoai.web.chat_pages import chat_routes
 from memoai.web.live import LiveRelay
 from memoai.web.rendering import STATIC_DIR, TAB_IDS, make_environment, visible_tabs
 
@@ -154,6 +155,10 @@ class WebApp:
             payload["fresh"] = True
         return payload
 
+    async def health(self, request: Request) -> Response:
+        """Liveness of the frontend alone (`memoai web`); `memoai serve` answers with the API's."""
+        return JSONResponse(envelope({"status": "ok"}))
+
     # --- errors -----------------------------------------------------------------------
     async def http_error(self, request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
@@ -203,10 +208,12 @@ def create_web_app(
     uuid_path = "{evaluation_id:uuid}"
     routes = [
         Route("/", web.page),
+        Route("/health", web.health),
         Route("/ui/tabs/{tab}", web.tab),
         Route(f"/ui/evaluations/{uuid_path}/panels", web.panels),
         Route(f"/ui/evaluations/{uuid_path}/retry", web.retry, methods=["POST"]),
         Route("/ui/evaluate", web.evaluate, methods=["POST"]),
+        *chat_routes(web),
         Mount("/static", CachedStatic(directory=STATIC_DIR), name="static"),
     ]
     middleware = [

@@ -1,0 +1,273 @@
+"""Text layout for the PDF report: wrapping, styled runs, bullets and tables on fpdf2.
+
+fpdf2's multi_cell re-measures a line for every character it adds, which costs a quarter of
+a second on a long memo; here each word is measured once from the font's width table and
+each finished line is drawn with one cell.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from fpdf.fonts import TTFFont
+
+from memoai.export.fonts import FALLBACK_FAMILY, FAMILY, FONTS, FontCache
+
+INK = (15, 23, 42)
+TEXT_2 = (51, 65, 85)
+MUTED = (71, 85, 105)
+PRIMARY = (29, 78, 216)
+LINE = (226, 232, 240)
+SOFT = (239, 246, 255)
+GOOD = (21, 128, 61)
+BAD = (185, 28, 28)
+_TOKEN = re.compile(r"\s+|\S+\s*")
+CELL_PAD = 1.6
+KEEP_TOGETHER_ROWS = 8
+
+
+@dataclass(frozen=True)
+class Style:
+    size: float = 10.0
+    bold: bool = False
+    color: tuple[int, int, int] = INK
+    underline: bool = False
+    strike: bool = False
+
+    @property
+    def emphasis(self) -> str:
+        return (
+            ("B" if self.bold else "")
+            + ("U" if self.underline else "")
+            + ("S" if self.strike else "")
+        )
+
+
+BODY = Style()
+SMALL = Style(size=8.5, color=MUTED)
+Run = tuple[str, Style]
+
+
+class Layout:
+    """Writes wrapped, styled text onto an FPDF page flow, breaking pages as needed."""
+
+    def __init__(self, pdf: FPDF, fonts: FontCache = FONTS) -> None:
+        self.pdf = pdf
+        self.fonts = fonts
+        regular, bold = _ttf(pdf, FAMILY.lower()), _ttf(pdf, FAMILY.lower() + "B")
+        fallback = (
+            _ttf(pdf, FALLBACK_FAMILY.lower()) if FALLBACK_FAMILY.lower() in pdf.fonts else None
+        )
+        self._widths = {False: regular.cw, True: bold.cw}
+        self._fallback = fallback.cw if fallback is not None else regular.cw
+        self._has_fallback = fallback is not None
+        self._covered = fonts.covered
+
+    # --- measuring and wrapping --------------------------------------------------------
+    def measure(self, text: str, style: Style) -> float:
+        """Width in mm, from the same tables fpdf2 uses."""
+        widths, fallback, covered = self._widths[style.bold], self._fallback, self._covered
+        total = 0.0
+        for ch in text:
+            point = ord(ch)
+            total += widths[point] if point in covered else fallback[point]
+        return total * style.size / 1000 / self.pdf.k
+
+    def wrap(self, runs: Sequence[Run], width: float) -> list[list[Run]]:
+        """Lines of runs no wider than `width`; newlines in the text start new lines."""
+        lines: list[list[Run]] = [[]]
+        used = 0.0
+        for text, style in runs:
+            for index, part in enumerate(text.split("\n")):
+                if index:
+                    lines.append([])
+                    used = 0.0
+                for token in _TOKEN.findall(part):
+                    used = self._place(lines, token, style, used, width)
+        return [_merge(line) for line in lines]
+
+    def _place(
+        self, lines: list[list[Run]], token: str, style: Style, used: float, width: float
+    ) -> float:
+        word = token.rstrip()
+        word_w = self.measure(word, style)
+        if used and used + word_w > width:
+            lines.append([])
+            used = 0.0
+            if not word:
+                return used
+        if word_w > width:  # a word (or a run of CJK) longer than the line: break anywhere
+            for ch in token:
+                ch_w = self.measure(ch, style)
+                if used and used + ch_w > width:
+                    lines.append([])
+                    used = 0.0
+                lines[-1].append((ch, style))
+                used += ch_w
+            return used
+        lines[-1].append((token, style))
+        return used + self.measure(token, style)
+
+    # --- drawing ---------------------------------------------------------------------
+    def ensure(self, height: float) -> bool:
+        """Start a new page unless `height` mm still fit on this one; True if it broke."""
+        if self.pdf.get_y() + height > self.pdf.page_break_trigger:
+            self.pdf.add_page()
+            return True
+        return False
+
+    def runs(
+        self,
+        runs: Sequence[Run],
+        *,
+        indent: float = 0.0,
+        width: float | None = None,
+        leading: float = 1.45,
+        bar: tuple[int, int, int] | None = None,
+    ) -> None:
+        """Wrapped styled text from the current position, with an optional bar on the left."""
+        pdf = self.pdf
+        left = pdf.l_margin + indent
+        width = width if width is not None else pdf.epw - indent
+        size = max((style.size for _, style in runs), default=BODY.size)
+        height = size * leading / pdf.k
+        for line in self.wrap(runs, width):
+            self.ensure(height)
+            y = pdf.get_y()
+            if bar is not None:
+                pdf.set_fill_color(*bar)
+                pdf.rect(left - 3.2, y, 0.9, height, style="F")
+            pdf.set_xy(left, y)
+            self.draw_line(line, height)
+            pdf.set_xy(pdf.l_margin, y + height)
+
+    def draw_line(self, line: Sequence[Run], height: float) -> None:
+        """Runs side by side from the current position, vertically centred in `height`."""
+        pdf = self.pdf
+        for text, style in line:
+            pdf.set_font(FAMILY, style.emphasis, style.size)
+            pdf.set_text_color(*style.color)
+            width = self.measure(text, style)
+            if self._has_fallback and not self._covered.issuperset(map(ord, text)):
+                # fpdf2 picks the fallback font per character only in cell()
+                pdf.cell(width, height, text, new_x=XPos.RIGHT, new_y=YPos.TOP)
+                continue
+            # text() skips cell()'s fragment machinery: several times faster per line
+            baseline = pdf.y + 0.5 * height + 0.3 * pdf.font_size
+            pdf.text(pdf.x + pdf.c_margin, baseline, text)
+            pdf.set_x(pdf.x + width)
+
+    def text(self, text: str, style: Style = BODY, **kw: object) -> None:
+        self.runs([(text, style)], **kw)  # type: ignore[arg-type]
+
+    def gap(self, mm: float) -> None:
+        self.pdf.set_y(self.pdf.get_y() + mm)
+
+    def heading(self, text: str, size: float = 13.0) -> None:
+        """A section heading kept with at least a few lines of what follows."""
+        self.ensure(size * 0.9 + 24)
+        self.gap(3)
+        self.text(text, Style(size=size, bold=True, color=INK))
+        y = self.pdf.get_y() + 0.6
+        self.pdf.set_draw_color(*LINE)
+        self.pdf.set_line_width(0.3)
+        self.pdf.line(self.pdf.l_margin, y, self.pdf.l_margin + self.pdf.epw, y)
+        self.gap(2.6)
+
+    def bullets(self, items: Sequence[str], style: Style = BODY, marker: str = "•") -> None:
+        height = style.size * 1.45 / self.pdf.k
+        for item in items:
+            self.ensure(height)
+            y = self.pdf.get_y()
+            self.pdf.set_xy(self.pdf.l_margin + 1, y)
+            self.draw_line([(marker, replace(style, color=PRIMARY))], height)
+            self.pdf.set_xy(self.pdf.l_margin, y)
+            self.runs([(item, style)], indent=5.5)
+            self.gap(0.8)
+
+    def table(
+        self,
+        columns: Sequence[tuple[str, float]],
+        rows: Sequence[Sequence[str | Sequence[Run]]],
+        style: Style = Style(size=9),
+        *,
+        with_header: bool = True,
+    ) -> None:
+        """A table with a repeated header; widths are shares of the page, cells wrap."""
+        pdf = self.pdf
+        widths = [share * pdf.epw for _, share in columns]
+        head = Style(size=style.size - 0.5, bold=True, color=TEXT_2)
+        header = [[(title, head)] for title, _ in columns] if with_header else None
+        body = [[[(c, style)] if isinstance(c, str) else list(c) for c in row] for row in rows]
+        if len(body) <= KEEP_TOGETHER_ROWS:  # a short table is not split across pages
+            self.ensure(sum(self._height(r, widths) for r in ([header] if header else []) + body))
+        if header is not None:
+            self._row(header, widths, fill=SOFT)
+        for cells in body:
+            self._row(cells, widths, header=header)
+        self.gap(2)
+
+    def _height(self, cells: list[list[Run]], widths: list[float]) -> float:
+        return self._layout_row(cells, widths)[1]
+
+    def _layout_row(
+        self, cells: list[list[Run]], widths: list[float]
+    ) -> tuple[list[list[list[Run]]], float]:
+        size = max(style.size for cell in cells for _, style in cell)
+        line_h = size * 1.4 / self.pdf.k
+        wrapped = [self.wrap(cell, w - 2 * CELL_PAD) for cell, w in zip(cells, widths, strict=True)]
+        return wrapped, max(len(lines) for lines in wrapped) * line_h + 2 * CELL_PAD
+
+    def _row(
+        self,
+        cells: list[list[Run]],
+        widths: list[float],
+        *,
+        fill: tuple[int, int, int] | None = None,
+        header: list[list[Run]] | None = None,
+    ) -> bool:
+        pdf, pad = self.pdf, CELL_PAD
+        size = max(style.size for cell in cells for _, style in cell)
+        line_h = size * 1.4 / pdf.k
+        wrapped, height = self._layout_row(cells, widths)
+        broke = self.ensure(height)
+        if broke and header is not None:
+            self._row(header, widths, fill=SOFT)
+        y, x = pdf.get_y(), pdf.l_margin
+        if fill is not None:
+            pdf.set_fill_color(*fill)
+            pdf.rect(x, y, sum(widths), height, style="F")
+        for lines, w in zip(wrapped, widths, strict=True):
+            for index, line in enumerate(lines):
+                pdf.set_xy(x + pad, y + pad + index * line_h)
+                self.draw_line(line, line_h)
+            x += w
+        pdf.set_draw_color(*LINE)
+        pdf.set_line_width(0.2)
+        pdf.line(pdf.l_margin, y + height, pdf.l_margin + sum(widths), y + height)
+        pdf.set_xy(pdf.l_margin, y + height)
+        return broke
+
+
+def _ttf(pdf: FPDF, key: str) -> TTFFont:
+    font = pdf.fonts[key]
+    assert isinstance(font, TTFFont)
+    return font
+
+
+def _merge(line: list[Run]) -> list[Run]:
+    """Adjacent pieces of the same style become one cell; trailing spaces are dropped."""
+    merged: list[Run] = []
+    for text, style in line:
+        if merged and merged[-1][1] == style:
+            merged[-1] = (merged[-1][0] + text, style)
+        else:
+            merged.append((text, style))
+    if merged:
+        last_text, last_style = merged[-1]
+        merged[-1] = (last_text.rstrip(), last_style)
+    return merged

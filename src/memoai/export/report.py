@@ -1,0 +1,370 @@
+"""The sections of the PDF report, in reading order, drawn with the layout helpers."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from memoai.export.layout import (
+    BAD,
+    BODY,
+    GOOD,
+    INK,
+    LINE,
+    MUTED,
+    PRIMARY,
+    SMALL,
+    SOFT,
+    TEXT_2,
+    Layout,
+    Run,
+    Style,
+)
+from memoai.progress import charts, diff
+from memoai.progress.schemas import ChainVersion, ProgressOut
+
+MID = (180, 83, 9)
+LABEL = Style(size=10.5, bold=True, color=INK)
+RECENT_ROWS = 12
+METRIC_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("words", "Words", "int"),
+    ("sentences", "Sentences", "int"),
+    ("paragraphs", "Paragraphs", "int"),
+    ("mean_sentence_length", "Words per sentence", "num"),
+    ("long_sentences", "Long sentences (over 30 words)", "int"),
+    ("readability_grade", "Reading grade (Flesch–Kincaid)", "num"),
+    ("flesch_reading_ease", "Reading ease (Flesch)", "num"),
+    ("passive_share", "Sentences in passive voice", "pct"),
+    ("numbers_count", "Figures", "int"),
+    ("has_headers", "Memo header (To, From, Date, Subject)", "bool"),
+    ("has_explicit_ask", "Explicit ask", "bool"),
+)
+
+
+def write(
+    out: Layout,
+    evaluation: dict[str, Any],
+    progress: ProgressOut,
+    revision: ChainVersion | None,
+    generated_at: datetime,
+) -> None:
+    """The whole report: feedback first, then progress, the memo and where it came from."""
+    _title(out, evaluation)
+    _overall(out, evaluation)
+    _points(out, evaluation)
+    _rubric(out, evaluation)
+    _comments(out, evaluation)
+    _metrics(out, evaluation.get("metrics") or {})
+    _progress(out, evaluation, progress)
+    if revision is not None:
+        _revision(out, revision, evaluation["scale"])
+    _memo(out, evaluation)
+    _provenance(out, evaluation, generated_at)
+
+
+def _when(value: str | None) -> str:
+    if not value:
+        return "–"
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
+
+
+def _score(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def _band(score: float | None, scale: dict[str, int]) -> tuple[int, int, int]:
+    if score is None:
+        return MUTED
+    low, high = scale.get("min", 1), scale.get("max", 5)
+    share = (score - low) / ((high - low) or 1)
+    return GOOD if share >= 0.7 else MID if share >= 0.4 else BAD
+
+
+def _title(out: Layout, ev: dict[str, Any]) -> None:
+    out.text("MEMO AI COACH  ·  FEEDBACK REPORT", Style(size=8, bold=True, color=PRIMARY))
+    out.gap(1.5)
+    out.text(ev.get("title") or "Untitled memo", Style(size=19, bold=True), leading=1.25)
+    out.gap(1)
+    provenance = ev["provenance"]
+    meta = (
+        f"Evaluated {_when(ev.get('completed_at') or ev.get('created_at'))}  ·  "
+        f"{provenance['label']}  ·  rubric version {provenance['rubric_version']}"
+    )
+    out.text(meta, Style(size=9, color=MUTED))
+    out.gap(4)
+
+
+def _overall(out: Layout, ev: dict[str, Any]) -> None:
+    """The score box: the score on the left; the summary and extremes on the right."""
+    pdf, scale = out.pdf, ev["scale"]
+    side: list[Run] = []
+    summary = ev.get("progress_summary") or {}
+    if summary.get("headline"):
+        side.append((summary["headline"] + "\n", Style(size=10, bold=True, color=INK)))
+    judged = [r for r in ev["rubric_scores"] if r.get("assessed", True) and r.get("score")]
+    if judged:
+        best = max(judged, key=lambda r: r["score"])
+        weakest = min(judged, key=lambda r: r["score"])
+        side.append(("Strongest: ", Style(size=9.5, color=MUTED)))
+        side.append((f"{best['name']} ({best['score']} / {scale['max']})\n", BODY))
+        if weakest["score"] < best["score"]:
+            side.append(("Most room to grow: ", Style(size=9.5, color=MUTED)))
+            side.append((f"{weakest['name']} ({weakest['score']} / {scale['max']})", BODY))
+    side_w = pdf.epw - 62
+    lines = out.wrap(side, side_w)
+    line_h = 10 * 1.45 / pdf.k
+    height = max(30.0, len(lines) * line_h + 10)
+    out.ensure(height + 4)
+    top = pdf.get_y()
+    pdf.set_fill_color(*SOFT)
+    pdf.rect(pdf.l_margin, top, pdf.epw, height, style="F", round_corners=True, corner_radius=2)
+    pdf.set_xy(pdf.l_margin + 6, top + 5)
+    out.draw_line([("Overall score", Style(size=9, bold=True, color=TEXT_2))], 5)
+    pdf.set_xy(pdf.l_margin + 6, top + 11)
+    colour = _band(ev.get("overall_score"), scale)
+    number = [(_score(ev.get("overall_score")), Style(size=28, bold=True, color=colour))]
+    out.draw_line([*number, (f" / {scale['max']}", Style(size=13, color=MUTED))], 13)
+    for index, line in enumerate(lines):
+        pdf.set_xy(pdf.l_margin + 58, top + 5 + index * line_h)
+        out.draw_line(line, line_h)
+    pdf.set_xy(pdf.l_margin, top + height + 4)
+
+
+def _points(out: Layout, ev: dict[str, Any]) -> None:
+    for title, items, empty in (
+        ("Strengths", ev["strengths"], "No particular strengths were noted."),
+        ("Opportunities", ev["opportunities"], "No opportunities were noted."),
+    ):
+        out.heading(title, size=12)
+        if items:
+            out.bullets(items)
+        else:
+            out.text(empty, Style(color=MUTED))
+
+
+def _rubric(out: Layout, ev: dict[str, Any]) -> None:
+    scale = ev["scale"]
+    out.heading("Rubric scores")
+    rows: list[list[str | list[Run]]] = []
+    for row in ev["rubric_scores"]:
+        if row.get("assessed", True) and row.get("score") is not None:
+            score: list[Run] = [
+                (
+                    f"{row['score']} / {scale['max']}",
+                    Style(size=9, bold=True, color=_band(row["score"], scale)),
+                )
+            ]
+        else:
+            score = [("Not assessed", Style(size=9, color=MUTED))]
+        rows.append(
+            [
+                [(row["name"], Style(size=9, bold=True))],
+                f"{row.get('weight', 0):.0f}%",
+                score,
+                row.get("justification") or "",
+            ]
+        )
+    columns = [("Criterion", 0.25), ("Weight", 0.09), ("Score", 0.12), ("Justification", 0.54)]
+    out.table(columns, rows)
+
+
+def _comments(out: Layout, ev: dict[str, Any]) -> None:
+    comments = ev["segment_feedback"]
+    out.heading(f"Comments on passages ({len(comments)})")
+    if not comments:
+        out.text("The coach had no comments on particular passages.", Style(color=MUTED))
+        return
+    quote = Style(size=9.5, color=TEXT_2)
+    for number, comment in enumerate(comments, start=1):
+        out.ensure(22)
+        out.runs(
+            [
+                (f"{number}  ", Style(size=9.5, bold=True, color=PRIMARY)),
+                (f"“{comment['segment']}”", quote),
+            ],
+            indent=3,
+            bar=LINE,
+        )
+        out.gap(1.2)
+        out.text(comment["comment"], indent=3)
+        if comment.get("questions"):
+            out.gap(0.8)
+            out.text("Questions a reader may ask", Style(size=9, bold=True, color=TEXT_2), indent=3)
+            out.pdf.set_x(out.pdf.l_margin + 3)
+            for question in comment["questions"]:
+                out.runs(
+                    [("?  ", Style(size=9.5, bold=True, color=PRIMARY)), (question, quote)],
+                    indent=6,
+                )
+        if comment.get("suggestion"):
+            out.gap(0.8)
+            out.runs(
+                [
+                    ("Suggestion: ", Style(size=9.5, bold=True, color=GOOD)),
+                    (comment["suggestion"], quote),
+                ],
+                indent=3,
+            )
+        out.gap(4)
+
+
+def _metric_value(value: Any, kind: str) -> str:
+    if value is None:
+        return "–"
+    if kind == "bool":
+        return "Yes" if value else "No"
+    if kind == "pct":
+        return f"{float(value) * 100:.0f}%"
+    if kind == "num":
+        return f"{float(value):.1f}"
+    return str(int(value))
+
+
+def _metrics(out: Layout, metrics: dict[str, Any]) -> None:
+    out.heading("Writing metrics")
+    out.text(
+        "Counted from the text, not judged: the same for every provider.",
+        Style(size=9, color=MUTED),
+    )
+    out.gap(1.5)
+    pairs = [(label, _metric_value(metrics.get(key), kind)) for key, label, kind in METRIC_ROWS]
+    half = (len(pairs) + 1) // 2
+    rows = [
+        [*pairs[i], *(pairs[i + half] if i + half < len(pairs) else ("", ""))] for i in range(half)
+    ]
+    columns = [("Metric", 0.33), ("Value", 0.15), ("Metric", 0.37), ("Value", 0.15)]
+    out.table(columns, rows)
+
+
+def _progress(out: Layout, ev: dict[str, Any], progress: ProgressOut) -> None:
+    out.heading("Progress")
+    summary = ev.get("progress_summary") or {}
+    count = summary.get("evaluations") or progress.counts.evaluations
+    facts = f"{count} evaluation{'' if count == 1 else 's'} so far"
+    if summary.get("average") is not None:
+        facts += f", averaging {summary['average']:.1f}"
+    if summary.get("streak_days", 0) > 1:
+        facts += f"; {summary['streak_days']} days in a row"
+    out.text(facts + ".", Style(size=9.5, color=TEXT_2))
+    if progress.mixed_rubric_versions:
+        out.text(
+            "Scores from different rubric versions are drawn as separate lines and never "
+            "compared with each other.",
+            Style(size=9, color=MID),
+        )
+    out.gap(2)
+    if len(progress.timeline) > 1:
+        chart = charts.overall_chart(progress, "report-overall")
+        width = out.pdf.epw
+        height = width * _svg_ratio(chart.svg)
+        out.ensure(height + 4)
+        out.pdf.image(io.BytesIO(chart.svg.encode()), x=out.pdf.l_margin, w=width, h=height)
+        out.pdf.set_y(out.pdf.get_y() + 2)
+    _recent_table(out, ev, progress)
+
+
+def _svg_ratio(svg: str) -> float:
+    """Height over width, from the chart's viewBox."""
+    box = svg.split('viewBox="', 1)[1].split('"', 1)[0].split()
+    return float(box[3]) / float(box[2])
+
+
+def _trend_colour(delta: float | None) -> tuple[int, int, int]:
+    if delta is None or abs(delta) < 0.05:
+        return MUTED
+    return GOOD if delta > 0 else BAD
+
+
+def _recent_table(out: Layout, ev: dict[str, Any], progress: ProgressOut) -> None:
+    """The latest evaluations, newest first; changes only within one rubric version."""
+    previous: dict[str, float] = {}
+    rows: list[list[str | list[Run]]] = []
+    for entry in progress.timeline:
+        score, delta = entry.overall_score, None
+        if score is not None:
+            last = previous.get(entry.rubric_version)
+            delta = None if last is None else score - last
+            previous[entry.rubric_version] = score
+        current = str(entry.evaluation_id) == ev["id"]
+        style = Style(size=9, bold=current)
+        title = (entry.title or "Untitled") + ("  (this report)" if current else "")
+        change = "" if delta is None else f"{delta:+.1f}"
+        rows.append(
+            [
+                [(f"{entry.created_at:%d %b %Y %H:%M}", style)],
+                [(title, style)],
+                [(entry.rubric_version, Style(size=8.5, color=MUTED))],
+                [(_score(score), style)],
+                [(change, replace(style, color=_trend_colour(delta)))],
+            ]
+        )
+    columns = [("Date", 0.2), ("Memo", 0.38), ("Rubric", 0.18), ("Overall", 0.11), ("Change", 0.13)]
+    out.table(columns, rows[::-1][:RECENT_ROWS])
+
+
+def _revision(out: Layout, version: ChainVersion, scale: dict[str, int]) -> None:
+    out.heading(f"Changes since the previous version (version {version.version})")
+    if not version.comparable:
+        out.text(
+            "The previous version was scored with another rubric version, so scores are not "
+            "compared.",
+            Style(size=9.5, color=MID),
+        )
+    rows: list[list[str | list[Run]]] = []
+    for item in version.criteria:
+        delta = item.delta
+        colour = _trend_colour(delta)
+        rows.append(
+            [
+                item.name,
+                "–" if item.previous is None else f"{item.previous} / {scale['max']}",
+                "–" if item.current is None else f"{item.current} / {scale['max']}",
+                [("–" if delta is None else f"{delta:+d}", Style(size=9, bold=True, color=colour))],
+            ]
+        )
+    out.table([("Criterion", 0.52), ("Before", 0.16), ("After", 0.16), ("Change", 0.16)], rows)
+    if version.diff is not None:
+        _diff(out, version)
+
+
+def _diff(out: Layout, version: ChainVersion) -> None:
+    out.text(
+        f"Text changes: {version.words_added} word(s) added, {version.words_removed} removed. "
+        "Added text is green and underlined, removed text red and struck through.",
+        Style(size=9, color=MUTED),
+    )
+    out.gap(1.5)
+    styles = {
+        "equal": Style(size=9.5, color=TEXT_2),
+        "insert": Style(size=9.5, color=GOOD, underline=True),
+        "delete": Style(size=9.5, color=BAD, strike=True),
+        "skip": Style(size=9, color=MUTED),
+    }
+    runs: list[Run] = []
+    for piece in diff.compact(version.diff or []):
+        text = f" [… {piece.skipped} unchanged words …] " if piece.op == "skip" else piece.text
+        runs.append((text, styles[piece.op]))
+    out.runs(runs or [("No text changes.", SMALL)], indent=3, bar=LINE)
+    out.gap(2)
+
+
+def _memo(out: Layout, ev: dict[str, Any]) -> None:
+    out.heading("Your memo")
+    out.text(ev["text_content"], Style(size=9.5, color=INK))
+
+
+def _provenance(out: Layout, ev: dict[str, Any], generated_at: datetime) -> None:
+    provenance = ev["provenance"]
+    out.heading("Provenance", size=12)
+    rows = [
+        ["Evaluated", _when(ev.get("completed_at") or ev.get("created_at"))],
+        ["Feedback by", provenance["label"]],
+        ["Provider and model", f"{provenance['provider']} / {provenance['model']}"],
+        ["Rubric version", provenance["rubric_version"]],
+        ["Configuration version", provenance["config_version"]],
+        ["Report generated", _when(generated_at.isoformat())],
+    ]
+    out.table([("", 0.3), ("", 0.7)], rows, Style(size=9, color=TEXT_2), with_header=False)

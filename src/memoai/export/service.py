@@ -1,0 +1,39 @@
+"""What the exports read: the report's data for one evaluation, and the caller's history."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from memoai.api import AppError, ErrorCode
+from memoai.db import utcnow
+from memoai.deps import Caller
+from memoai.evaluations.models import Status
+from memoai.evaluations.service import get_owned
+from memoai.export.pdf import ReportData
+from memoai.progress.rows import fetch, in_range
+from memoai.progress.service import against_previous, assemble
+from memoai.progress.summary import described
+
+REPORT_HISTORY = 100  # evaluations shown in the report's progress chart, up to this one
+
+
+async def report_data(
+    db: AsyncSession, caller: Caller, evaluation_id: uuid.UUID, default_scale: dict[str, int]
+) -> ReportData:
+    """The evaluation (404 if not the caller's), its progress up to then, and its revision."""
+    evaluation = await get_owned(db, caller, evaluation_id)
+    if evaluation.status != Status.COMPLETED:
+        raise AppError(
+            409,
+            ErrorCode.CONFLICT,
+            f"The evaluation is {evaluation.status}; a report is available once it completes.",
+        )
+    out = await described(db, evaluation)
+    rows = await fetch(
+        db, in_range(caller, None, until=evaluation.created_at, newest=REPORT_HISTORY)
+    )
+    progress = assemble(rows, [], "all", None, evaluation.created_at, default_scale)
+    revision = await against_previous(db, caller, evaluation)
+    return ReportData(out.model_dump(mode="json"), progress, revision, utcnow())
