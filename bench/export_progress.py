@@ -110,7 +110,7 @@ async def bench_progress(url: str | None, tmp: Path, runs: int) -> dict[str, lis
     await timed(client, "/api/v1/progress?range=all", 2)
     results = {
         name: await timed(client, f"/api/v1/progress?range={name}", runs)
-        for name in ("all", "quarter", "month")
+        for name in ("all", "month")
     }
     await client.aclose()
     await stop(app)  # type: ignore[arg-type]

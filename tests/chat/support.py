@@ -9,20 +9,11 @@ from typing import Any
 
 import httpx
 
+from tests.fakes.fixtures import SAMPLE_MEMO
+
 from helpers import ApiClient
 
-MEMO = """To: Executive Leadership Team
-From: Dana Whitfield, Director of Patient Access
-Date: 3 March 2025
-Subject: Request for $420,000 to pilot digital patient intake
-
-I request approval of $420,000 to pilot digital patient intake at two clinics from July.
-
-Paper intake takes 14 minutes per patient and causes 11% of claim denials. A pilot at two
-clinics would cut intake time to 5 minutes and save an estimated $610,000 a year.
-
-Please approve the pilot by 15 April so we can start in July.
-"""
+MEMO = SAMPLE_MEMO
 SCRIPT = "<script>alert(1)</script>"
 Event = tuple[str, dict[str, Any]]
 

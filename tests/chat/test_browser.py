@@ -65,14 +65,20 @@ def desktop(chromium: Any) -> Iterator[Watched]:
     watched.close()
 
 
-def test_chat_with_the_offline_analysis_is_kept_and_shows_markup_as_text(
-    offline: b.Server, desktop: Watched
-) -> None:
-    page = desktop.page
-    page.goto(offline.url)
+def chat_on_fresh_feedback(watched: Watched, server: b.Server) -> Any:
+    """Evaluate the sample memo, then open the Chat tab about it."""
+    page = watched.page
+    page.goto(server.url)
     submit(page)
     wait_for_feedback(page)
     open_tab(page, "chat")
+    return page
+
+
+def test_chat_with_the_offline_analysis_is_kept_and_shows_markup_as_text(
+    offline: b.Server, desktop: Watched
+) -> None:
+    page = chat_on_fresh_feedback(desktop, offline)
     starter = page.locator("#chat-body [data-chat-ask]").first
     expect(starter).to_have_text(re.compile(r"^Why did I get \d on .+\?$"))
     question = starter.inner_text()
@@ -105,11 +111,7 @@ def test_chat_with_the_offline_analysis_is_kept_and_shows_markup_as_text(
 def test_the_typing_indicator_shows_while_a_model_reply_streams(
     claude: b.Server, desktop: Watched
 ) -> None:
-    page = desktop.page
-    page.goto(claude.url)
-    submit(page)
-    wait_for_feedback(page)
-    open_tab(page, "chat")
+    page = chat_on_fresh_feedback(desktop, claude)
     page.click("#chat-body [data-chat-ask='How do I rewrite my opening?']")
     pending = page.locator("#chat-messages .chat-pending")
     expect(pending.locator(".typing-dots")).to_be_visible()

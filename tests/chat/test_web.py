@@ -3,25 +3,14 @@ answer relayed as rendered messages, markup shown as text, refusals as JSON."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import httpx
 
 from tests.chat.support import MEMO, SCRIPT
 from tests.web.conftest import Site
 from tests.web.dom import parse
+from tests.web.test_pages import events
 
 XSS = f"{SCRIPT}<img src=x onerror=alert(2)>"
-
-
-def events(response: httpx.Response) -> list[tuple[str, dict[str, Any]]]:
-    found = []
-    for block in response.text.split("\n\n"):
-        lines = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
-        if "event" in lines:
-            found.append((lines["event"], json.loads(lines["data"])))
-    return found
 
 
 async def evaluated(site: Site, text: str = MEMO) -> str:

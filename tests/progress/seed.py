@@ -83,10 +83,11 @@ async def seed(
     revise_every: int = 0,
     memo: str | None = None,
     comments: list[dict[str, Any]] | None = None,
+    opportunities: list[str] | None = None,
     seed_value: int = 7,
 ) -> Seeded:
     """`count` completed evaluations from `start`, one every `step`; with `revise_every` n,
-    every n-th memo revises the one before it."""
+    every n-th memo revises the one before it. Opportunities are templates for `{n}`."""
     rng = random.Random(seed_value)
     metrics = compute_metrics(MEMO.format(n=1)).to_dict()
     done = Seeded([], [])
@@ -112,7 +113,9 @@ async def seed(
             request_key=request_key(text, "seeded", "offline", "rules-v1"),
             overall_score=overall(scores),
             strengths=["The request comes first."],
-            opportunities=[o.format(n=rng.randint(2, 6)) for o in rng.sample(OPPORTUNITIES, 4)],
+            opportunities=[
+                o.format(n=n + 2) for o in opportunities or rng.sample(OPPORTUNITIES, 4)
+            ],
             rubric_scores=scores,
             segment_feedback=comments or [],
             metrics={**metrics, "words": 100 + rng.randint(0, 300)},

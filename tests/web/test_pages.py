@@ -65,10 +65,11 @@ async def test_first_visit_starts_a_session_and_sends_security_headers(site: Sit
     ]  # debug mode is off and there are no admins
     assert "Purpose and explicit ask" in root.by_id("panel-help").text
     token = site.browser.cookies.get("memoai_session")
-    again = await site.open()  # the same session, its cookies renewed for another timeout
+    again = await site.open()  # the same session; its cookie outlives the sliding expiry
     renewed = [c for c in again.headers.get_list("set-cookie") if c.startswith("memoai_session=")]
     assert renewed and renewed[0].startswith(f"memoai_session={token};")
-    assert f"Max-Age={site.settings.session_timeout}" in renewed[0]
+    max_age = int(renewed[0].split("Max-Age=")[1].split(";")[0])
+    assert max_age >= site.settings.session_timeout
 
 
 async def test_submit_streams_progress_then_the_result_shows_everywhere(site: Site) -> None:

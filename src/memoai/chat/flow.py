@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from memoai.api import AppError, ErrorCode
@@ -19,6 +19,7 @@ from memoai.configs.loader import ConfigRegistry
 from memoai.db import Database
 from memoai.deps import Caller
 from memoai.evaluations import service as evaluations
+from memoai.evaluations.flow import Emit
 from memoai.evaluations.models import Status
 from memoai.llm.base import LLMError, Provider
 from memoai.llm.prompts import build_chat_system
@@ -26,7 +27,6 @@ from memoai.runtime import Runtime
 from memoai.settings import Settings
 
 log = logging.getLogger("memoai.chat")
-Emit = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 FRIENDLY = {
     ErrorCode.LLM_TIMEOUT: "The AI model took too long to answer. Your message is saved; "
@@ -44,22 +44,15 @@ async def _no_emit(event: str, data: dict[str, Any]) -> None:
     return None
 
 
+@dataclass(frozen=True)
 class ChatFlow:
-    """Opens chats and answers messages; one per app, built from the app's shared parts."""
+    """Opens chats and answers messages, on the app's one database, provider and runtime."""
 
-    def __init__(
-        self,
-        db: Database,
-        settings: Settings,
-        configs: ConfigRegistry,
-        provider: Provider,
-        runtime: Runtime,
-    ) -> None:
-        self.db = db
-        self.settings = settings
-        self.configs = configs
-        self.provider = provider
-        self.runtime = runtime
+    db: Database
+    settings: Settings
+    configs: ConfigRegistry
+    provider: Provider
+    runtime: Runtime
 
     async def open(self, caller: Caller, evaluation_id: uuid.UUID) -> tuple[ChatSession, bool]:
         """The chat about the caller's finished evaluation: (chat, created)."""

@@ -17,11 +17,12 @@ from fastapi.sse import format_sse_event
 
 from memoai.api import AppError, ErrorCode, ok
 from memoai.chat import service
-from memoai.chat.flow import ChatFlow, Emit
+from memoai.chat.flow import ChatFlow
 from memoai.chat.models import ChatMessage, MessageStatus
 from memoai.chat.schemas import ChatSessionCreate, MessageCreate
 from memoai.deps import CallerDep, DbDep
 from memoai.evaluations import service as evaluations
+from memoai.evaluations.flow import Emit
 from memoai.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/chat", tags=["chat"])

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload, load_only
 
 from memoai.api import AppError, ErrorCode, not_found
 from memoai.db import utcnow
@@ -94,6 +95,17 @@ def _check_printable(field: str, value: str) -> None:
             field=field,
             details={"control_characters": bad},
         )
+
+
+# A history page needs these, not the feedback, metrics or debug columns.
+LIST_COLUMNS = (
+    Evaluation.id,
+    Evaluation.submission_id,
+    Evaluation.status,
+    Evaluation.overall_score,
+    Evaluation.provider,
+    Evaluation.created_at,
+)
 
 
 def owned_by(caller: Caller) -> ColumnElement[bool]:
@@ -211,6 +223,10 @@ async def list_owned(
     rows = await db.scalars(
         select(Evaluation)
         .where(owned_by(caller))
+        .options(
+            load_only(*LIST_COLUMNS),
+            joinedload(Evaluation.submission).load_only(Submission.title, Submission.text_content),
+        )
         .order_by(Evaluation.created_at.desc())
         .limit(limit)
         .offset(offset)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from memoai.progress.rows import EvalRow
 from memoai.progress.schemas import ChainVersion, CriterionDelta, RevisionChain
@@ -11,16 +12,16 @@ from memoai.progress.schemas import ChainVersion, CriterionDelta, RevisionChain
 
 def criterion_deltas(previous: EvalRow | None, current: EvalRow) -> list[CriterionDelta]:
     """Each criterion of the current version, with its change when both versions scored it."""
-    before = previous.scores() if previous else {}
+    before = previous.scores if previous else {}
     comparable = previous is not None and previous.rubric_version == current.rubric_version
     deltas = []
-    for cid, score in current.scores().items():
+    for cid, score in current.scores.items():
         old = before.get(cid)
         delta = score - old if comparable and score is not None and old is not None else None
         deltas.append(
-            CriterionDelta(
+            CriterionDelta.model_construct(  # typed values from the rows: no validation
                 criterion_id=cid,
-                name=current.names().get(cid, cid),
+                name=current.names.get(cid, cid),
                 previous=old,
                 current=score,
                 delta=delta,
@@ -46,22 +47,26 @@ def latest_per_submission(rows: Sequence[EvalRow]) -> dict[uuid.UUID, EvalRow]:
     return latest
 
 
-def build_chains(rows: Sequence[EvalRow]) -> list[RevisionChain]:
-    """Chains with two or more versions, the most recently revised first."""
+def build_chains(
+    rows: Sequence[EvalRow], since: datetime | None = None, limit: int | None = None
+) -> list[RevisionChain]:
+    """Chains of two or more versions, the most recently revised first.
+
+    With `since`, only chains revised since then; with `limit`, only that many chains are
+    compared (the comparison is the costly part).
+    """
     versions = latest_per_submission(rows)
-    roots: dict[uuid.UUID, uuid.UUID] = {}
-    for sid in versions:
-        roots[sid] = _root(sid, versions)
     members: dict[uuid.UUID, list[EvalRow]] = {}
     for sid, row in versions.items():
-        members.setdefault(roots[sid], []).append(row)
-    chains = [
-        _chain(root, sorted(found, key=lambda r: r.created_at), versions)
+        members.setdefault(_root(sid, versions), []).append(row)
+    groups = [
+        (root, sorted(found, key=lambda r: r.created_at))
         for root, found in members.items()
         if len(found) > 1
     ]
-    chains.sort(key=lambda c: c.versions[-1].created_at, reverse=True)
-    return chains
+    groups = [g for g in groups if since is None or g[1][-1].created_at >= since]
+    groups.sort(key=lambda g: g[1][-1].created_at, reverse=True)
+    return [_chain(root, found, versions) for root, found in groups[:limit]]
 
 
 def _root(sid: uuid.UUID, versions: dict[uuid.UUID, EvalRow]) -> uuid.UUID:
@@ -80,7 +85,7 @@ def _chain(
     for number, row in enumerate(ordered, start=1):
         previous = versions.get(row.revision_of) if row.revision_of else None
         items.append(
-            ChainVersion(
+            ChainVersion.model_construct(
                 version=number,
                 evaluation_id=row.evaluation_id,
                 submission_id=row.submission_id,

@@ -32,7 +32,10 @@ def word_diff(old: str, new: str) -> list[DiffOp]:
             _append(ops, "equal", "".join(b[j1:j2]))
             continue
         if i2 > i1:
-            _append(ops, "delete", "".join(a[i1:i2]))
+            removed = "".join(a[i1:i2])
+            if ops and not ops[-1].text[-1:].isspace() and not removed[:1].isspace():
+                removed = " " + removed  # keep it a separate word after text without a space
+            _append(ops, "delete", removed)
         if j2 > j1:
             _append(ops, "insert", "".join(b[j1:j2]))
     return ops

@@ -21,7 +21,8 @@ router = APIRouter(prefix="/api/v1/progress", tags=["progress"])
     summary="The caller's progress over a time range",
     description="Overall, per-criterion and writing-metric trends (one timeline entry per "
     "completed evaluation, each with its rubric version), submission frequency, the most "
-    "frequent opportunities and revision chains. Statistics use the current rubric version "
+    "frequent opportunities and the 20 most recently revised memos' revision chains. "
+    "Statistics use the current rubric version "
     "only; `rubric_versions` lists every version in the range.",
 )
 async def get_progress(

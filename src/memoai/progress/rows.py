@@ -28,22 +28,13 @@ class EvalRow:
     scale_min: int
     scale_max: int
     rubric_version: str
-    rubric_scores: list[dict[str, Any]]
+    scores: dict[str, int | None]  # criterion id to score; None when not assessed
+    names: dict[str, str]  # criterion id to name, in rubric order
     metrics: dict[str, Any]
     opportunities: list[str]
     title: str | None
     provider: str
     model: str
-
-    def scores(self) -> dict[str, int | None]:
-        """Criterion id to score; None for a criterion that was not assessed."""
-        return {
-            str(s.get("criterion_id")): s.get("score") if s.get("assessed", True) else None
-            for s in self.rubric_scores
-        }
-
-    def names(self) -> dict[str, str]:
-        return {str(s.get("criterion_id")): str(s.get("name", "")) for s in self.rubric_scores}
 
 
 _COLUMNS = (
@@ -110,25 +101,41 @@ def chain_members(caller: Caller) -> Select[Any]:
 
 async def fetch(db: AsyncSession, query: Select[Any]) -> list[EvalRow]:
     result = await db.execute(query)
-    return [
-        EvalRow(
-            evaluation_id=r[0],
-            submission_id=r[1],
-            revision_of=r[2],
-            created_at=r[3],
-            overall_score=r[4],
-            scale_min=r[5],
-            scale_max=r[6],
-            rubric_version=r[7],
-            rubric_scores=r[8] or [],
-            metrics=r[9] or {},
-            opportunities=[str(o) for o in r[10] or []],
-            title=r[11],
-            provider=r[12],
-            model=r[13],
-        )
-        for r in result.all()
-    ]
+    return [_row(r) for r in result.all()]
+
+
+def parse_scores(
+    rubric_scores: list[dict[str, Any]] | None,
+) -> tuple[dict[str, int | None], dict[str, str]]:
+    """Score (None when not assessed) and name by criterion id, in rubric order."""
+    scores: dict[str, int | None] = {}
+    names: dict[str, str] = {}
+    for item in rubric_scores or []:
+        cid = str(item.get("criterion_id"))
+        scores[cid] = item.get("score") if item.get("assessed", True) else None
+        names[cid] = str(item.get("name", ""))
+    return scores, names
+
+
+def _row(r: Any) -> EvalRow:
+    scores, names = parse_scores(r[8])
+    return EvalRow(
+        evaluation_id=r[0],
+        submission_id=r[1],
+        revision_of=r[2],
+        created_at=r[3],
+        overall_score=r[4],
+        scale_min=r[5],
+        scale_max=r[6],
+        rubric_version=r[7],
+        scores=scores,
+        names=names,
+        metrics=r[9] or {},
+        opportunities=[str(o) for o in r[10] or []],
+        title=r[11],
+        provider=r[12],
+        model=r[13],
+    )
 
 
 def latest(caller: Caller, *conditions: Any) -> Select[Any]:
@@ -145,6 +152,7 @@ def latest(caller: Caller, *conditions: Any) -> Select[Any]:
 def row_of(evaluation: Evaluation) -> EvalRow:
     """The row view of an evaluation already loaded with its submission."""
     submission = evaluation.submission
+    scores, names = parse_scores(evaluation.rubric_scores)
     return EvalRow(
         evaluation_id=evaluation.id,
         submission_id=evaluation.submission_id,
@@ -154,7 +162,8 @@ def row_of(evaluation: Evaluation) -> EvalRow:
         scale_min=evaluation.scale_min,
         scale_max=evaluation.scale_max,
         rubric_version=evaluation.rubric_version,
-        rubric_scores=evaluation.rubric_scores or [],
+        scores=scores,
+        names=names,
         metrics=evaluation.metrics or {},
         opportunities=[str(o) for o in evaluation.opportunities or []],
         title=submission.title,

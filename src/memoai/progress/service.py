@@ -28,6 +28,8 @@ from memoai.progress.schemas import (
     RevisionChain,
 )
 
+MAX_CHAINS = 20  # the most recently revised memos; older chains via /progress/revisions/{id}
+
 
 def range_start(range_name: RangeName, now: datetime) -> datetime | None:
     days = RANGE_DAYS[range_name]
@@ -45,9 +47,9 @@ async def progress_for(
     now = now or utcnow()
     since = range_start(range_name, now)
     rows = await fetch(db, in_range(caller, since))
-    chains = build_chains(await fetch(db, chain_members(caller)))
-    if since is not None:
-        chains = [c for c in chains if c.versions[-1].created_at >= since]
+    # With no range every chain member is already among the rows.
+    members = rows if since is None else await fetch(db, chain_members(caller))
+    chains = build_chains(members, since, MAX_CHAINS)
     return assemble(rows, chains, range_name, since, now, default_scale)
 
 

@@ -7,6 +7,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from memoai.progress.rows import EvalRow
 from memoai.progress.schemas import (
@@ -24,8 +25,9 @@ MAX_BUCKETS = 104  # two years of weeks: older activity is summed into the first
 
 
 def timeline(rows: Sequence[EvalRow]) -> list[TimelineEntry]:
+    # Built without validation: every field comes typed from the database.
     return [
-        TimelineEntry(
+        TimelineEntry.model_construct(
             evaluation_id=r.evaluation_id,
             submission_id=r.submission_id,
             created_at=r.created_at,
@@ -33,7 +35,7 @@ def timeline(rows: Sequence[EvalRow]) -> list[TimelineEntry]:
             overall_score=r.overall_score,
             scale={"min": r.scale_min, "max": r.scale_max},
             rubric_version=r.rubric_version,
-            scores=r.scores(),
+            scores=r.scores,
             metrics=_numeric_metrics(r.metrics),
             provider=r.provider,
         )
@@ -55,7 +57,7 @@ def criteria(rows: Sequence[EvalRow]) -> list[CriterionRef]:
     names: dict[str, str] = {}
     versions: dict[str, list[str]] = {}
     for row in reversed(rows):
-        for cid, name in row.names().items():
+        for cid, name in row.names.items():
             names.setdefault(cid, name)
             seen = versions.setdefault(cid, [])
             if row.rubric_version not in seen:
@@ -151,10 +153,16 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NON_WORD = re.compile(r"[^\w#]+")
 
 
+@lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
-    """The grouping key of an opportunity: case, accents, punctuation and numbers ignored."""
-    flat = unicodedata.normalize("NFKD", text.casefold())
-    flat = "".join(ch for ch in flat if not unicodedata.combining(ch))
+    """The grouping key of an opportunity: case, accents, punctuation and numbers ignored.
+
+    Cached: the same opportunities come back evaluation after evaluation.
+    """
+    flat = text.casefold()
+    if not flat.isascii():
+        flat = unicodedata.normalize("NFKD", flat)
+        flat = "".join(ch for ch in flat if not unicodedata.combining(ch))
     return " ".join(_NON_WORD.sub(" ", _NUMBER.sub("#", flat)).split())
 
 

@@ -22,6 +22,7 @@ from memoai.sessions import service
 from memoai.settings import Settings
 
 router = APIRouter(prefix="/api/v1/sessions", tags=["sessions"])
+COOKIE_MAX_AGE = 30 * 24 * 3600
 
 
 class SessionOut(BaseModel):
@@ -33,9 +34,13 @@ class SessionOut(BaseModel):
 
 
 def set_session_cookies(response: Response, settings: Settings, token: str, csrf: str) -> None:
-    """httpOnly session cookie plus a readable CSRF cookie for the double-submit check."""
+    """httpOnly session cookie plus a readable CSRF cookie for the double-submit check.
+
+    The server's sliding expiry decides whether a session is alive; the cookie only has to
+    outlive it, so it is not cut off while the session slides forward on every visit.
+    """
     secure = bool(settings.secure_cookies)
-    max_age = settings.session_timeout
+    max_age = max(settings.session_timeout, COOKIE_MAX_AGE)
     response.set_cookie(
         SESSION_COOKIE, token, max_age=max_age, httponly=True, secure=secure, samesite="lax"
     )
