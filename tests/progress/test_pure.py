@@ -12,7 +12,7 @@ from fpdf import FPDF
 from hypothesis import given
 from hypothesis import strategies as st
 
-from memoai.progress import charts, diff, trends
+from memoai.progress import charts, diff, rows, trends
 from memoai.progress.schemas import (
     METRICS,
     Counts,
@@ -61,11 +61,11 @@ def test_compact_keeps_context_and_counts_what_it_leaves_out() -> None:
 
 
 def test_opportunities_group_on_meaning_not_on_numbers_or_accents() -> None:
-    assert trends.normalise("Lead with the ask: paragraph 5, 82%.") == trends.normalise(
+    assert rows.normalise("Lead with the ask: paragraph 5, 82%.") == rows.normalise(
         "lead with the ASK — paragraph 3, 40%"
     )
-    assert trends.normalise("Résumé the café") == "resume the cafe"
-    assert trends.normalise("Quantify the cost") != trends.normalise("Quantify the benefit")
+    assert rows.normalise("Résumé the café") == "resume the cafe"
+    assert rows.normalise("Quantify the cost") != rows.normalise("Quantify the benefit")
 
 
 def test_frequency_fills_gaps_and_streak_counts_consecutive_days() -> None:

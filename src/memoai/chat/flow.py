@@ -19,12 +19,12 @@ from memoai.configs.loader import ConfigRegistry
 from memoai.db import Database
 from memoai.deps import Caller
 from memoai.evaluations import service as evaluations
-from memoai.evaluations.flow import Emit
 from memoai.evaluations.models import Status
 from memoai.llm.base import LLMError, Provider
 from memoai.llm.prompts import build_chat_system
 from memoai.runtime import Runtime
 from memoai.settings import Settings
+from memoai.streaming import Emit
 
 log = logging.getLogger("memoai.chat")
 

@@ -6,14 +6,11 @@ Thin by design: the work is in `ChatFlow`.
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
-from fastapi.sse import format_sse_event
+from fastapi.responses import JSONResponse
 
 from memoai.api import AppError, ErrorCode, ok
 from memoai.chat import service
@@ -22,12 +19,9 @@ from memoai.chat.models import ChatMessage, MessageStatus
 from memoai.chat.schemas import ChatSessionCreate, MessageCreate
 from memoai.deps import CallerDep, DbDep
 from memoai.evaluations import service as evaluations
-from memoai.evaluations.flow import Emit
-from memoai.runtime import Runtime
+from memoai.streaming import event_stream
 
 router = APIRouter(prefix="/api/v1/chat", tags=["chat"])
-SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-HEARTBEAT_SECONDS = 15.0
 FAILURE_STATUS = {
     ErrorCode.LLM_TIMEOUT: 504,
     ErrorCode.LLM_BAD_OUTPUT: 502,
@@ -119,37 +113,4 @@ def _failure(question: ChatMessage, answer: ChatMessage) -> AppError:
             "user_message": service.message_out(question).model_dump(mode="json"),
             "assistant_message": service.message_out(answer).model_dump(mode="json"),
         },
-    )
-
-
-def event_stream(
-    runtime: Runtime, work: Callable[[Emit], Awaitable[Any]], status: int = 201
-) -> StreamingResponse:
-    """Server-sent events of background work that finishes even if the client goes away."""
-    queue: asyncio.Queue[tuple[str, dict[str, Any]] | None] = asyncio.Queue()
-
-    async def emit(event: str, data: dict[str, Any]) -> None:
-        await queue.put((event, data))
-
-    async def run() -> None:
-        try:
-            await work(emit)
-        finally:
-            await queue.put(None)
-
-    async def events() -> AsyncIterator[bytes]:
-        runtime.spawn(run())
-        while True:
-            try:
-                item = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
-            except TimeoutError:
-                yield format_sse_event(comment="keep-alive")
-                continue
-            if item is None:
-                return
-            event, data = item
-            yield format_sse_event(event=event, data_str=json.dumps(data, ensure_ascii=False))
-
-    return StreamingResponse(
-        events(), status_code=status, media_type="text/event-stream", headers=SSE_HEADERS
     )

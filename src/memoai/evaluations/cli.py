@@ -60,9 +60,10 @@ def render_text(out: dict[str, Any]) -> str:
     lines += ["", "Strengths:"] + [_bullet(s) for s in out["strengths"]]
     lines += ["", "Opportunities:"] + [_bullet(s) for s in out["opportunities"]]
     lines += ["", "Rubric:"]
+    width = max((len(s["name"]) for s in out["rubric_scores"]), default=0)
     for score in out["rubric_scores"]:
         value = score["score"] if score.get("score") is not None else "n/a"
-        lines.append(f"  {score['name']:<32} {value:>3}  (weight {score['weight']:g})")
+        lines.append(f"  {score['name']:<{width}} {value:>3}  (weight {score['weight']:g})")
         lines.append(textwrap.indent(textwrap.fill(score["justification"], WIDTH - 6), "      "))
     if out["segment_feedback"]:
         lines += ["", "Comments on your text:"]

@@ -10,7 +10,6 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -38,9 +37,9 @@ from memoai.ops import metrics as prom
 from memoai.progress.summary import described
 from memoai.runtime import Runtime
 from memoai.settings import Settings
+from memoai.streaming import Emit
 
 log = logging.getLogger("memoai.evaluations")
-Emit = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 
 async def _no_emit(event: str, data: dict[str, Any]) -> None:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
-from fastapi.sse import format_sse_event
+from fastapi.responses import JSONResponse
 
 from memoai.api import ok
 from memoai.deps import CallerDep, DbDep
@@ -19,10 +16,9 @@ from memoai.evaluations.flow import EvaluationFlow
 from memoai.evaluations.models import Evaluation
 from memoai.evaluations.schemas import EvaluationCreate
 from memoai.progress.summary import described
+from memoai.streaming import Emit, event_stream
 
 router = APIRouter(prefix="/api/v1/evaluations", tags=["evaluations"])
-SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-HEARTBEAT_SECONDS = 15.0
 
 
 def _flow(request: Request) -> EvaluationFlow:
@@ -56,44 +52,14 @@ async def create_evaluation(
 
 
 def _stream(flow: EvaluationFlow, evaluation: Evaluation, reused: bool) -> Any:
-    queue: asyncio.Queue[tuple[str, dict[str, Any]] | None] = asyncio.Queue()
-
-    async def emit(event: str, data: dict[str, Any]) -> None:
-        await queue.put((event, data))
-
-    async def run() -> None:
-        try:
+    async def work(emit: Emit) -> None:
+        if not reused:
             await flow.run(evaluation, emit)
-        finally:
-            await queue.put(None)
-
-    async def events() -> AsyncIterator[bytes]:
-        if reused:
-            data = await flow.describe(evaluation, reused=True)
-            yield _sse("started", {"evaluation_id": str(evaluation.id), "reused": True})
-            yield _sse("completed", data)
             return
-        flow.runtime.spawn(run())
-        while True:
-            try:
-                item = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
-            except TimeoutError:
-                yield format_sse_event(comment="keep-alive")
-                continue
-            if item is None:
-                return
-            yield _sse(*item)
+        await emit("started", {"evaluation_id": str(evaluation.id), "reused": True})
+        await emit("completed", await flow.describe(evaluation, reused=True))
 
-    return StreamingResponse(
-        events(),
-        status_code=200 if reused else 201,
-        media_type="text/event-stream",
-        headers=SSE_HEADERS,
-    )
-
-
-def _sse(event: str, data: dict[str, Any]) -> bytes:
-    return format_sse_event(event=event, data_str=json.dumps(data, ensure_ascii=False))
+    return event_stream(flow.runtime, work, status=200 if reused else 201)
 
 
 @router.get("", summary="The caller's evaluations, newest first")

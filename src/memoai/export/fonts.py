@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import logging
 import pickle
+import re
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -114,6 +115,7 @@ class FontCache:
         "[rocket]"); joiners, variation selectors and unassigned code points are dropped.
         """
         covered, cjk = self.covered, self.cjk_covered
+        text = _FLAG.sub(_flag_name, text)
         out: list[str] = []
         needs_cjk = False
         for ch in text:
@@ -126,6 +128,15 @@ class FontCache:
             else:
                 out.append(_replacement(ch))
         return "".join(out), needs_cjk
+
+
+_FLAG = re.compile("[\U0001f1e6-\U0001f1ff]{2}")
+
+
+def _flag_name(match: re.Match[str]) -> str:
+    """Two regional indicator letters are a flag: 🇫🇷 becomes [flag FR]."""
+    letters = "".join(chr(ord(ch) - 0x1F1E6 + ord("A")) for ch in match.group())
+    return f"[flag {letters}]"
 
 
 def _replacement(ch: str) -> str:

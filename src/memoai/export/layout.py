@@ -27,7 +27,7 @@ GOOD = (21, 128, 61)
 BAD = (185, 28, 28)
 _TOKEN = re.compile(r"\s+|\S+\s*")
 CELL_PAD = 1.6
-KEEP_TOGETHER_ROWS = 8
+KEEP_TOGETHER_MM = 70.0  # shorter tables are never split across pages
 
 
 @dataclass(frozen=True)
@@ -167,9 +167,9 @@ class Layout:
     def gap(self, mm: float) -> None:
         self.pdf.set_y(self.pdf.get_y() + mm)
 
-    def heading(self, text: str, size: float = 13.0) -> None:
-        """A section heading kept with at least a few lines of what follows."""
-        self.ensure(size * 0.9 + 24)
+    def heading(self, text: str, size: float = 13.0, keep: float = 20.0) -> None:
+        """A section heading kept with `keep` mm of what follows."""
+        self.ensure(size * 0.6 + 7 + keep)
         self.gap(3)
         self.text(text, Style(size=size, bold=True, color=INK))
         y = self.pdf.get_y() + 0.6
@@ -196,15 +196,24 @@ class Layout:
         style: Style = Style(size=9),
         *,
         with_header: bool = True,
+        title: str | None = None,
     ) -> None:
-        """A table with a repeated header; widths are shares of the page, cells wrap."""
+        """A table with a repeated header; widths are shares of the page, cells wrap.
+
+        A short table is not split across pages, a long one keeps two rows with its header,
+        and the section `title` stays with the table.
+        """
         pdf = self.pdf
         widths = [share * pdf.epw for _, share in columns]
         head = Style(size=style.size - 0.5, bold=True, color=TEXT_2)
-        header = [[(title, head)] for title, _ in columns] if with_header else None
+        header = [[(name, head)] for name, _ in columns] if with_header else None
         body = [[[(c, style)] if isinstance(c, str) else list(c) for c in row] for row in rows]
-        if len(body) <= KEEP_TOGETHER_ROWS:  # a short table is not split across pages
-            self.ensure(sum(self._height(r, widths) for r in ([header] if header else []) + body))
+        heights = [self._height(r, widths) for r in ([header] if header else []) + body]
+        first = sum(heights) if sum(heights) <= KEEP_TOGETHER_MM else sum(heights[:3])
+        if title is not None:
+            self.heading(title, keep=first)
+        else:
+            self.ensure(first)
         if header is not None:
             self._row(header, widths, fill=SOFT)
         for cells in body:

@@ -147,7 +147,6 @@ def _points(out: Layout, ev: dict[str, Any]) -> None:
 
 def _rubric(out: Layout, ev: dict[str, Any]) -> None:
     scale = ev["scale"]
-    out.heading("Rubric scores")
     rows: list[list[str | list[Run]]] = []
     for row in ev["rubric_scores"]:
         if row.get("assessed", True) and row.get("score") is not None:
@@ -168,7 +167,7 @@ def _rubric(out: Layout, ev: dict[str, Any]) -> None:
             ]
         )
     columns = [("Criterion", 0.25), ("Weight", 0.09), ("Score", 0.12), ("Justification", 0.54)]
-    out.table(columns, rows)
+    out.table(columns, rows, title="Rubric scores")
 
 
 def _comments(out: Layout, ev: dict[str, Any]) -> None:
@@ -272,6 +271,10 @@ def _svg_ratio(svg: str) -> float:
     return float(box[3]) / float(box[2])
 
 
+def _signed(delta: int | None) -> str:
+    return "–" if delta is None else f"{delta:+d}" if delta else "0"
+
+
 def _trend_colour(delta: float | None) -> tuple[int, int, int]:
     if delta is None or abs(delta) < 0.05:
         return MUTED
@@ -322,7 +325,7 @@ def _revision(out: Layout, version: ChainVersion, scale: dict[str, int]) -> None
                 item.name,
                 "–" if item.previous is None else f"{item.previous} / {scale['max']}",
                 "–" if item.current is None else f"{item.current} / {scale['max']}",
-                [("–" if delta is None else f"{delta:+d}", Style(size=9, bold=True, color=colour))],
+                [(_signed(delta), Style(size=9, bold=True, color=colour))],
             ]
         )
     out.table([("Criterion", 0.52), ("Before", 0.16), ("After", 0.16), ("Change", 0.16)], rows)
@@ -358,7 +361,6 @@ def _memo(out: Layout, ev: dict[str, Any]) -> None:
 
 def _provenance(out: Layout, ev: dict[str, Any], generated_at: datetime) -> None:
     provenance = ev["provenance"]
-    out.heading("Provenance", size=12)
     rows = [
         ["Evaluated", _when(ev.get("completed_at") or ev.get("created_at"))],
         ["Feedback by", provenance["label"]],
@@ -367,4 +369,5 @@ def _provenance(out: Layout, ev: dict[str, Any], generated_at: datetime) -> None
         ["Configuration version", provenance["config_version"]],
         ["Report generated", _when(generated_at.isoformat())],
     ]
-    out.table([("", 0.3), ("", 0.7)], rows, Style(size=9, color=TEXT_2), with_header=False)
+    columns = [("", 0.3), ("", 0.7)]
+    out.table(columns, rows, Style(size=9, color=TEXT_2), with_header=False, title="Provenance")

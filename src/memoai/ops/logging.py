@@ -48,5 +48,6 @@ def configure_logging(level: str, fmt: str = "json") -> None:
     # Our access log replaces uvicorn's (it has the request id and the route).
     logging.getLogger("uvicorn.access").disabled = True
     # Model SDK and HTTP client debug logs can contain prompts and headers.
-    for noisy in ("httpx", "httpcore", "anthropic", "openai", "aiosqlite", "asyncio"):
+    noisy_loggers = ("httpx", "httpx2", "httpcore", "anthropic", "openai", "asyncio", "alembic")
+    for noisy in noisy_loggers:
         logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLevelName(level)))

@@ -87,7 +87,7 @@ def overall_chart(progress: ProgressOut, chart_id: str = "chart-overall") -> Cha
     if not entries:
         return _empty(chart_id, title)
     versions, current = _versions(entries), progress.current_rubric_version
-    width, height = 720, 270 if len(versions) > 1 else 250
+    width, height = 720, 250 if len(versions) > 1 else 224
     points = [svg.Point(e.created_at, e.overall_score, e.rubric_version) for e in entries]
     panel = svg.Panel(
         f"Overall score ({scale.get('min', 1)} to {scale.get('max', 5)})",
@@ -97,7 +97,7 @@ def overall_chart(progress: ProgressOut, chart_id: str = "chart-overall") -> Cha
         _score_ticks(scale),
     )
     body = svg.draw_panel(panel, 16, 32, width - 24, 166, current, title_size=12)
-    body += svg.legend(versions, current, 50, 246)
+    body += svg.legend(versions, current, 50, 240)
     stats = progress.stats.overall
     desc = f"{_span_text(entries)}, on a scale of {scale.get('min', 1)} to {scale.get('max', 5)}."
     if stats.count:

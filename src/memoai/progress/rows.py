@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select, or_, select
@@ -14,6 +18,7 @@ from sqlalchemy.orm import aliased
 from memoai.deps import Caller
 from memoai.evaluations.models import Evaluation, Status, Submission
 from memoai.evaluations.service import owned_by
+from memoai.progress.schemas import METRICS, TimelineEntry
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +36,11 @@ class EvalRow:
     scores: dict[str, int | None]  # criterion id to score; None when not assessed
     names: dict[str, str]  # criterion id to name, in rubric order
     metrics: dict[str, Any]
-    opportunities: list[str]
+    opportunities: tuple[tuple[str, str], ...]  # (grouping key, wording), one per key
     title: str | None
     provider: str
     model: str
+    entry: TimelineEntry  # this evaluation as a point of the progress timeline
 
 
 _COLUMNS = (
@@ -53,11 +59,14 @@ _COLUMNS = (
     Evaluation.provider,
     Evaluation.model,
 )
+_ORDERED_IDS: tuple[Any, ...] = (Evaluation.id, Evaluation.created_at)
+CHUNK = 500  # ids per IN (...) list
 
 
 def _completed(caller: Caller) -> Select[Any]:
+    """Ids (and times, to order by) of the caller's completed evaluations, oldest first."""
     return (
-        select(*_COLUMNS)
+        select(*_ORDERED_IDS)
         .join(Submission, Submission.id == Evaluation.submission_id)
         .where(owned_by(caller), Evaluation.status == Status.COMPLETED)
         .order_by(Evaluation.created_at, Evaluation.id)
@@ -99,9 +108,88 @@ def chain_members(caller: Caller) -> Select[Any]:
     )
 
 
+def latest(caller: Caller, *conditions: Any) -> Select[Any]:
+    """The caller's newest completed evaluation matching the conditions."""
+    return (
+        _completed(caller)
+        .where(*conditions)
+        .order_by(None)
+        .order_by(Evaluation.created_at.desc(), Evaluation.id.desc())
+        .limit(1)
+    )
+
+
+class RowCache:
+    """Completed evaluations never change, so each is read and parsed once per process.
+
+    Progress first reads only the ids it needs (owner and range checked in SQL), then the
+    columns of those not seen before. Parsing the JSON columns is most of the cost of a long
+    history; with the cache a new evaluation costs one row, not the whole history again.
+    """
+
+    def __init__(self, size: int = 20_000) -> None:
+        self._rows: OrderedDict[uuid.UUID, EvalRow] = OrderedDict()
+        self._size = size
+
+    async def rows(self, db: AsyncSession, ids: list[uuid.UUID]) -> list[EvalRow]:
+        found: dict[uuid.UUID, EvalRow] = {}
+        missing = []
+        for evaluation_id in ids:
+            row = self._rows.get(evaluation_id)
+            if row is None:
+                missing.append(evaluation_id)
+            else:
+                found[evaluation_id] = row
+        for start in range(0, len(missing), CHUNK):
+            chunk = missing[start : start + CHUNK]
+            result = await db.execute(
+                select(*_COLUMNS)
+                .join(Submission, Submission.id == Evaluation.submission_id)
+                .where(Evaluation.id.in_(chunk))
+            )
+            for raw in result.all():
+                row = _row(raw)
+                found[row.evaluation_id] = row
+                self._put(row)
+        return [found[i] for i in ids if i in found]  # skips one deleted meanwhile
+
+    def _put(self, row: EvalRow) -> None:
+        self._rows[row.evaluation_id] = row
+        while len(self._rows) > self._size:
+            self._rows.popitem(last=False)
+
+
+ROWS = RowCache()
+
+
 async def fetch(db: AsyncSession, query: Select[Any]) -> list[EvalRow]:
-    result = await db.execute(query)
-    return [_row(r) for r in result.all()]
+    """The rows of a query from in_range, chain_members or latest, in its order."""
+    ids = [r[0] for r in (await db.execute(query)).all()]
+    return await ROWS.rows(db, ids)
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NON_WORD = re.compile(r"[^\w#]+")
+
+
+@lru_cache(maxsize=4096)
+def normalise(text: str) -> str:
+    """The grouping key of an opportunity: case, accents, punctuation and numbers ignored."""
+    flat = text.casefold()
+    if not flat.isascii():
+        flat = unicodedata.normalize("NFKD", flat)
+        flat = "".join(ch for ch in flat if not unicodedata.combining(ch))
+    return " ".join(_NON_WORD.sub(" ", _NUMBER.sub("#", flat)).split())
+
+
+def _grouped(opportunities: list[Any]) -> tuple[tuple[str, str], ...]:
+    """Each opportunity once per evaluation, with the key that groups it across evaluations."""
+    found: dict[str, str] = {}
+    for item in opportunities:
+        key = normalise(str(item))
+        if key and key not in found:
+            found[key] = str(item)
+    return tuple(found.items())
 
 
 def parse_scores(
@@ -117,9 +205,18 @@ def parse_scores(
     return scores, names
 
 
+def numeric_metrics(metrics: dict[str, Any]) -> dict[str, float]:
+    """The tracked writing metrics that are numbers."""
+    found: dict[str, float] = {}
+    for ref in METRICS:
+        value = metrics.get(ref.key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            found[ref.key] = float(value)
+    return found
+
+
 def _row(r: Any) -> EvalRow:
-    scores, names = parse_scores(r[8])
-    return EvalRow(
+    return make_row(
         evaluation_id=r[0],
         submission_id=r[1],
         revision_of=r[2],
@@ -128,32 +225,19 @@ def _row(r: Any) -> EvalRow:
         scale_min=r[5],
         scale_max=r[6],
         rubric_version=r[7],
-        scores=scores,
-        names=names,
+        rubric_scores=r[8],
         metrics=r[9] or {},
-        opportunities=[str(o) for o in r[10] or []],
+        opportunities=r[10] or [],
         title=r[11],
         provider=r[12],
         model=r[13],
     )
 
 
-def latest(caller: Caller, *conditions: Any) -> Select[Any]:
-    """The caller's newest completed evaluation matching the conditions."""
-    return (
-        _completed(caller)
-        .where(*conditions)
-        .order_by(None)
-        .order_by(Evaluation.created_at.desc(), Evaluation.id.desc())
-        .limit(1)
-    )
-
-
 def row_of(evaluation: Evaluation) -> EvalRow:
     """The row view of an evaluation already loaded with its submission."""
     submission = evaluation.submission
-    scores, names = parse_scores(evaluation.rubric_scores)
-    return EvalRow(
+    return make_row(
         evaluation_id=evaluation.id,
         submission_id=evaluation.submission_id,
         revision_of=submission.revision_of_id,
@@ -162,11 +246,36 @@ def row_of(evaluation: Evaluation) -> EvalRow:
         scale_min=evaluation.scale_min,
         scale_max=evaluation.scale_max,
         rubric_version=evaluation.rubric_version,
-        scores=scores,
-        names=names,
+        rubric_scores=evaluation.rubric_scores,
         metrics=evaluation.metrics or {},
-        opportunities=[str(o) for o in evaluation.opportunities or []],
+        opportunities=evaluation.opportunities or [],
         title=submission.title,
         provider=evaluation.provider,
         model=evaluation.model,
+    )
+
+
+def make_row(
+    *, rubric_scores: list[dict[str, Any]] | None, opportunities: list[Any], **fields: Any
+) -> EvalRow:
+    """An EvalRow with its scores parsed and its timeline entry built, once."""
+    scores, names = parse_scores(rubric_scores)
+    entry = TimelineEntry.model_construct(  # typed values from the database: no validation
+        evaluation_id=fields["evaluation_id"],
+        submission_id=fields["submission_id"],
+        created_at=fields["created_at"],
+        title=fields["title"],
+        overall_score=fields["overall_score"],
+        scale={"min": fields["scale_min"], "max": fields["scale_max"]},
+        rubric_version=fields["rubric_version"],
+        scores=scores,
+        metrics=numeric_metrics(fields["metrics"]),
+        provider=fields["provider"],
+    )
+    return EvalRow(
+        scores=scores,
+        names=names,
+        opportunities=_grouped(opportunities),
+        entry=entry,
+        **fields,
     )

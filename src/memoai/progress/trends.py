@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 
 from memoai.progress.rows import EvalRow
 from memoai.progress.schemas import (
@@ -25,38 +22,22 @@ MAX_BUCKETS = 104  # two years of weeks: older activity is summed into the first
 
 
 def timeline(rows: Sequence[EvalRow]) -> list[TimelineEntry]:
-    # Built without validation: every field comes typed from the database.
-    return [
-        TimelineEntry.model_construct(
-            evaluation_id=r.evaluation_id,
-            submission_id=r.submission_id,
-            created_at=r.created_at,
-            title=r.title,
-            overall_score=r.overall_score,
-            scale={"min": r.scale_min, "max": r.scale_max},
-            rubric_version=r.rubric_version,
-            scores=r.scores,
-            metrics=_numeric_metrics(r.metrics),
-            provider=r.provider,
-        )
-        for r in rows
-    ]
-
-
-def _numeric_metrics(metrics: dict[str, object]) -> dict[str, float]:
-    found: dict[str, float] = {}
-    for ref in METRICS:
-        value = metrics.get(ref.key)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            found[ref.key] = float(value)
-    return found
+    return [r.entry for r in rows]
 
 
 def criteria(rows: Sequence[EvalRow]) -> list[CriterionRef]:
     """Every criterion seen, in the newest rubric's order, with the versions that scored it."""
     names: dict[str, str] = {}
     versions: dict[str, list[str]] = {}
+    previous: EvalRow | None = None
     for row in reversed(rows):
+        if (
+            previous
+            and row.rubric_version == previous.rubric_version
+            and row.names == previous.names
+        ):
+            continue  # the same rubric as the row after it: nothing new
+        previous = row
         for cid, name in row.names.items():
             names.setdefault(cid, name)
             seen = versions.setdefault(cid, [])
@@ -87,7 +68,7 @@ def rubric_versions(rows: Sequence[EvalRow]) -> list[RubricVersionInfo]:
 
 
 def stats(key: str, label: str, values: Iterable[float | None]) -> SeriesStats:
-    present = [v for v in values if v is not None]
+    present = [float(v) for v in values if v is not None]
     if not present:
         return SeriesStats(
             key=key, label=label, count=0, first=None, last=None, change=None, best=None, mean=None
@@ -110,18 +91,14 @@ def current_version_stats(
     """Statistics over the current rubric version's entries: scores never mix versions."""
     current = entries[-1].rubric_version if entries else None
     same = [e for e in entries if e.rubric_version == current]
-    overall = stats("overall", "Overall score", (e.overall_score for e in same))
+    overall = stats("overall", "Overall score", [e.overall_score for e in same])
     by_criterion = [
-        stats(r.criterion_id, r.name, (_float(e.scores.get(r.criterion_id)) for e in same))
+        stats(r.criterion_id, r.name, [e.scores.get(r.criterion_id) for e in same])
         for r in refs
         if current in r.rubric_versions
     ]
-    metrics = [stats(m.key, m.label, (e.metrics.get(m.key) for e in entries)) for m in METRICS]
+    metrics = [stats(m.key, m.label, [e.metrics.get(m.key) for e in entries]) for m in METRICS]
     return overall, by_criterion, metrics
-
-
-def _float(value: int | None) -> float | None:
-    return None if value is None else float(value)
 
 
 def frequency(
@@ -149,34 +126,12 @@ def frequency(
     return Frequency(unit=unit, buckets=buckets, total=len(times))
 
 
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_NON_WORD = re.compile(r"[^\w#]+")
-
-
-@lru_cache(maxsize=4096)
-def normalise(text: str) -> str:
-    """The grouping key of an opportunity: case, accents, punctuation and numbers ignored.
-
-    Cached: the same opportunities come back evaluation after evaluation.
-    """
-    flat = text.casefold()
-    if not flat.isascii():
-        flat = unicodedata.normalize("NFKD", flat)
-        flat = "".join(ch for ch in flat if not unicodedata.combining(ch))
-    return " ".join(_NON_WORD.sub(" ", _NUMBER.sub("#", flat)).split())
-
-
 def top_opportunities(rows: Sequence[EvalRow], limit: int = 8) -> list[OpportunityCount]:
     """The opportunities named most often, once per evaluation, newest wording shown."""
     counts: Counter[str] = Counter()
     latest: dict[str, tuple[datetime, str]] = {}
     for row in rows:
-        keys = set()
-        for text in row.opportunities:
-            key = normalise(text)
-            if not key or key in keys:
-                continue
-            keys.add(key)
+        for key, text in row.opportunities:
             counts[key] += 1
             latest[key] = (row.created_at, text)
     total = len(rows) or 1
