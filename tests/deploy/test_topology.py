@@ -15,11 +15,12 @@ replicas running.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import signal
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,13 +33,12 @@ from tests.deploy.topology import (
     NGINX,
     Limits,
     Stack,
-    client_addresses,
-    delete_redis_keys,
     new_request_id,
     postgres_problem,
     redis_problem,
     table_names,
     temp_prefix,
+    wait_until,
 )
 
 pytestmark = pytest.mark.slow
@@ -46,14 +46,16 @@ pytestmark = pytest.mark.slow
 POSTGRES_URL = os.environ.get("MEMOAI_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("MEMOAI_TEST_REDIS_URL")
 PROVIDER_DELAY = 0.3  # seconds the fake model takes for every answer
-# Low enough to reach in a test, above what one load client sends in a minute (a phase sends
-# at most MAX_PER_CLIENT, plus nginx's resends of requests a dying replica had counted).
-EVALUATIONS_PER_MINUTE = 30
+CLIENTS = 20  # simulated users under load
+MIN_PER_CLIENT = 5  # evaluations each user makes at least, ...
+MAX_PER_CLIENT = 40  # ... and at most (they stop once the replicas' ordeal is over)
+THINK_SECONDS = 0.6  # a user's pause between two evaluations
+# The app's limit on evaluations per session and per address: low enough for a test to reach,
+# above what one load user sends in a minute (MAX_PER_CLIENT, plus the few requests nginx
+# resends after a replica died holding them, which may have been counted already).
+EVALUATIONS_PER_MINUTE = MAX_PER_CLIENT + 10
 API_PER_MINUTE = 120
 FAIL_TIMEOUT = "2s"  # nginx's passive health check (10 s in production): keeps the suite short
-CLIENTS = 20
-MIN_PER_CLIENT = 5
-MAX_PER_CLIENT = 20
 MEMO = (
     "To: the operations team. We should move the weekly release to Thursday because the "
     "Friday releases caused three weekend incidents this quarter. Please confirm by Monday."
@@ -100,7 +102,17 @@ def stack() -> Iterator[Stack]:
         try:
             topology.close()
         finally:
-            shutil.rmtree(prefix, ignore_errors=True)
+            if os.environ.get("MEMOAI_TOPOLOGY_KEEP"):  # logs and configuration, for a post-mortem
+                print(f"\ntopology kept in {prefix}")
+            else:
+                shutil.rmtree(prefix, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def replicas_running(stack: Stack) -> Iterator[None]:
+    """Every test starts with both replicas up, even after one that failed half-way."""
+    stack.start_backends()
+    yield
 
 
 def start_session(client: httpx.Client) -> dict[str, str]:
@@ -170,3 +182,347 @@ def test_the_evaluation_journey_through_nginx(stack: Stack) -> None:
         assert again.status_code == 200
         assert again.json()["data"]["overall_score"] == plain["overall_score"]
         assert again.json()["data"]["text_content"] == MEMO
+
+
+# --- (2) security headers, (3) the HTTP redirect, (4) body limits --------------------------------
+
+
+def test_https_answers_carry_the_security_headers(stack: Stack) -> None:
+    (address,) = stack.new_addresses(1)
+    with stack.client(address) as client:
+        page = client.get("/")
+        start_session(client)
+        api = client.get("/api/v1/evaluations")
+        missing = client.get("/api/v1/evaluations/00000000-0000-0000-0000-000000000000")
+    assert (page.status_code, api.status_code, missing.status_code) == (200, 200, 404)
+    for answer in (page, api, missing):
+        headers = answer.headers
+        assert headers["strict-transport-security"].startswith("max-age=63072000")
+        assert "includeSubDomains" in headers["strict-transport-security"]
+        # nginx sends these once; the app's own copies are hidden
+        assert headers.get_list("x-content-type-options") == ["nosniff"]
+        assert headers.get_list("x-frame-options") == ["DENY"]
+        assert headers.get_list("referrer-policy") == ["strict-origin-when-cross-origin"]
+        assert "camera=()" in headers["permissions-policy"]
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]  # the app's
+        assert headers["server"] == "nginx"  # no version
+        assert headers["x-request-id"]
+
+
+def test_plain_http_is_redirected_to_https(stack: Stack) -> None:
+    https_port = stack.nginx_layout.https
+    for method, path in (("GET", "/"), ("GET", "/history?page=2"), ("POST", "/api/v1/sessions")):
+        answer = httpx.request(method, f"{stack.http_url}{path}", follow_redirects=False)
+        assert answer.status_code in (301, 308), (method, path, answer.status_code)
+        assert answer.headers["location"] == f"https://127.0.0.1:{https_port}{path}"
+    # ... and following the redirect lands on the HTTPS site
+    with httpx.Client(verify=stack.nginx_layout.ssl_context(), follow_redirects=True) as client:
+        landed = client.get(f"http://localhost:{stack.nginx_layout.http}/")
+    assert landed.status_code == 200 and str(landed.url).startswith("https://localhost:")
+
+
+def test_oversized_bodies_are_refused(stack: Stack) -> None:
+    (address,) = stack.new_addresses(1)
+    with stack.client(address) as client:
+        headers = start_session(client)
+        huge_id, big_id = new_request_id("huge"), new_request_id("big")
+        # Over nginx's client_max_body_size (1 MiB): refused at the edge.
+        huge = client.post(
+            "/api/v1/evaluations",
+            content=b'{"text_content": "' + b"x" * (2 * 1024 * 1024) + b'"}',
+            headers={**headers, "Content-Type": "application/json", "X-Request-ID": huge_id},
+        )
+        # Under nginx's limit, over the app's MAX_BODY_BYTES (256 KiB): refused by a replica.
+        big = client.post(
+            "/api/v1/evaluations",
+            json={"text_content": "y" * (300 * 1024)},
+            headers={**headers, "X-Request-ID": big_id},
+        )
+    for answer in (huge, big):
+        assert answer.status_code == 413
+        assert answer.json()["errors"][0]["code"] == "PAYLOAD_TOO_LARGE"
+        assert answer.headers["x-content-type-options"] == "nosniff"
+    upstreams = stack.nginx_layout.upstreams_of([huge_id, big_id])
+    assert upstreams[huge_id] == ""  # never reached a replica
+    assert upstreams[big_id] in {stack.backend_address(0), stack.backend_address(1)}
+
+
+# --- (5) rate limits shared by the replicas through Redis -------------------------------------
+
+
+def served_request_ids(stack: Stack, index: int, since: int = 0) -> set[str]:
+    """Request ids of the access lines a replica logged (from byte `since` of its log)."""
+    return {
+        str(line.get("request_id"))
+        for line in stack.backend(index).json_lines(since)
+        if line.get("message") == "request"
+    }
+
+
+def test_rate_limits_hold_across_both_replicas(stack: Stack) -> None:
+    limit = EVALUATIONS_PER_MINUTE
+    (address,) = stack.new_addresses(1)
+    answers: list[tuple[str, httpx.Response]] = []
+    with stack.client(address) as client:
+        headers = start_session(client)
+        for _ in range(limit + 3):
+            request_id = new_request_id("limit")
+            # The same memo each time: after the first, the stored result is reused (cheap),
+            # but every request counts against the limit.
+            answer = client.post(
+                "/api/v1/evaluations",
+                json={"text_content": MEMO + " Rate limits."},
+                headers={**headers, "X-Request-ID": request_id},
+            )
+            answers.append((request_id, answer))
+
+    statuses = [answer.status_code for _, answer in answers]
+    assert statuses == [201] + [200] * (limit - 1) + [429] * 3, statuses
+    remaining = [int(answer.headers["x-ratelimit-remaining"]) for _, answer in answers]
+    assert remaining[:limit] == list(range(limit - 1, -1, -1))
+    for _, refused in answers[limit:]:
+        assert refused.headers["x-ratelimit-limit"] == str(limit)
+        assert refused.headers["x-ratelimit-remaining"] == "0"
+        assert int(refused.headers["x-ratelimit-reset"]) > time.time() - 1
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
+        error = refused.json()["errors"][0]
+        assert error["code"] == "RATE_LIMITED"
+        assert error["details"]["scope"] == "evaluations"  # the app's limit, not nginx's
+
+    # Both replicas answered, each fewer than `limit` of the allowed requests: the count that
+    # refused request number limit+1 was shared (per-process counters would allow 2 x limit).
+    allowed_ids = {request_id for request_id, _ in answers[:limit]}
+    refused_ids = {request_id for request_id, _ in answers[limit:]}
+    per_replica = [served_request_ids(stack, index) for index in (0, 1)]
+    allowed = [len(ids & allowed_ids) for ids in per_replica]
+    assert sum(allowed) == limit and all(0 < n < limit for n in allowed), allowed
+    assert all(ids & refused_ids for ids in per_replica)  # and both refuse beyond it
+    upstreams = stack.nginx_layout.upstreams_of(allowed_ids | refused_ids)
+    assert set(upstreams.values()) == {stack.backend_address(0), stack.backend_address(1)}
+
+
+# --- (6) a replica killed, then a rolling restart, under load ---------------------------------
+
+
+@dataclass
+class Load:
+    """What the simulated users saw: every evaluation must succeed."""
+
+    tag: str
+    completed: list[tuple[float, str]] = field(default_factory=list)  # (time, request id)
+    failures: list[str] = field(default_factory=list)
+    sessions: int = 0
+
+    def done_since(self, moment: float) -> int:
+        return sum(1 for at, _ in self.completed if at >= moment)
+
+
+async def _user(
+    stack: Stack, load: Load, number: int, address: str, stop: asyncio.Event, context: Any
+) -> None:
+    async with stack.async_client(address, context=context) as client:
+        try:
+            answer = await client.post("/api/v1/sessions")
+        except httpx.HTTPError as exc:
+            load.failures.append(f"user {number} session: {type(exc).__name__}: {exc}")
+            return
+        if answer.status_code != 201:
+            load.failures.append(f"user {number} session: {answer.status_code} {answer.text}")
+            return
+        load.sessions += 1
+        headers = {"X-CSRF-Token": client.cookies["memoai_csrf"]}
+        sent = 0
+        while sent < MIN_PER_CLIENT or (not stop.is_set() and sent < MAX_PER_CLIENT):
+            request_id = f"{load.tag}-{number}-{sent}-{new_request_id('r')[-6:]}"
+            memo = f"{MEMO} ({load.tag}: user {number}, memo {sent})"
+            sent += 1
+            try:
+                answer = await client.post(
+                    "/api/v1/evaluations",
+                    json={"text_content": memo},
+                    headers={**headers, "X-Request-ID": request_id},
+                )
+            except httpx.HTTPError as exc:
+                load.failures.append(f"{request_id}: {type(exc).__name__}: {exc}")
+                continue
+            if answer.status_code == 201 and answer.json()["data"]["status"] == "completed":
+                load.completed.append((time.monotonic(), request_id))
+            else:
+                load.failures.append(f"{request_id}: {answer.status_code} {answer.text[:300]}")
+            await asyncio.sleep(THINK_SECONDS)
+
+
+def under_load(stack: Stack, tag: str, operate: Callable[[Load], None]) -> Load:
+    """CLIENTS users evaluate through nginx while `operate` (run in a thread) does its work;
+    they stop after their current evaluation once it is done (at least MIN_PER_CLIENT each)."""
+    load = Load(tag)
+    addresses = stack.new_addresses(CLIENTS)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        context = stack.nginx_layout.ssl_context()
+        users = [
+            asyncio.create_task(_user(stack, load, number, address, stop, context))
+            for number, address in enumerate(addresses)
+        ]
+        try:
+            await asyncio.to_thread(operate, load)
+        finally:
+            stop.set()
+            await asyncio.wait_for(asyncio.gather(*users), 120)
+
+    asyncio.run(main())
+    return load
+
+
+def wait_for_load(load: Load, count: int, timeout: float = 30) -> None:
+    wait_until(lambda: len(load.completed) >= count, f"{count} evaluations", timeout=timeout)
+
+
+def wait_until_serving(stack: Stack, index: int, tag: str, since: int, timeout: float = 30) -> None:
+    """Until the replica's own log shows it answered load requests again (nginx's passive
+    health check sends it traffic again once fail_timeout has passed)."""
+
+    def serving() -> bool:
+        return any(
+            line.get("message") == "request"
+            and line.get("status") == 201
+            and str(line.get("request_id", "")).startswith(f"{tag}-")
+            for line in stack.backend(index).json_lines(since)
+        )
+
+    wait_until(serving, f"backend {index + 1} to serve the load again", timeout=timeout)
+
+
+def load_upstreams(stack: Stack, load: Load) -> dict[str, str]:
+    return stack.nginx_layout.upstreams_of(request_id for _, request_id in load.completed)
+
+
+def test_a_killed_replica_fails_no_request(stack: Stack) -> None:
+    victim = stack.backend(0)
+    starts = victim.starts
+    moments: dict[str, float] = {}
+
+    def crash_and_restart(load: Load) -> None:
+        wait_for_load(load, CLIENTS)
+        victim.kill()  # SIGKILL: requests in flight on it die with it
+        moments["killed"] = time.monotonic()
+        time.sleep(1.0)  # nginx meets refused connections meanwhile
+        since = victim.log_size()
+        stack.restart_backend(0)
+        moments["restarted"] = time.monotonic()
+        wait_until_serving(stack, 0, load.tag, since)
+        wait_until(
+            lambda: load.done_since(moments["restarted"]) >= CLIENTS,
+            "more evaluations after the restart",
+        )
+
+    started = time.monotonic()
+    load = under_load(stack, "kill", crash_and_restart)
+    elapsed = time.monotonic() - started
+    assert load.failures == [], load.failures[:10]
+    assert load.sessions == CLIENTS
+    assert len(load.completed) >= CLIENTS * MIN_PER_CLIENT
+    assert load.done_since(moments["killed"]) > 0 and load.done_since(moments["restarted"]) > 0
+    upstreams = load_upstreams(stack, load)
+    # Requests that were on the killed replica were resent by nginx to the other one.
+    resent = [u for u in upstreams.values() if u.startswith(f"{stack.backend_address(0)}, ")]
+    assert resent, "no request was in flight on the killed replica"
+    assert victim.starts == starts + 1 and victim.running
+    print(
+        f"\nkill: {len(load.completed)} evaluations by {CLIENTS} users in {elapsed:.1f}s, "
+        f"0 failed, {len(resent)} resent by nginx after the kill, restart took "
+        f"{moments['restarted'] - moments['killed']:.1f}s"
+    )
+
+
+def test_a_rolling_restart_fails_no_request(stack: Stack) -> None:
+    shutdowns: list[tuple[int | None, float]] = []
+
+    def roll(load: Load) -> None:
+        wait_for_load(load, CLIENTS)
+        for index in (1, 0):
+            replica = stack.backend(index)
+            began = time.monotonic()
+            since = replica.log_size()
+            code = replica.stop()  # SIGTERM: finish what is in flight, refuse new connections
+            messages = [line.get("message") for line in replica.json_lines(since)]
+            graceful = "Application shutdown complete." in messages
+            shutdowns.append((code if graceful else None, time.monotonic() - began))
+            since = replica.log_size()
+            stack.restart_backend(index)
+            wait_until_serving(stack, index, load.tag, since)
+
+    started = time.monotonic()
+    load = under_load(stack, "roll", roll)
+    elapsed = time.monotonic() - started
+    assert load.failures == [], load.failures[:10]
+    assert len(load.completed) >= CLIENTS * MIN_PER_CLIENT
+    # Each replica shut down gracefully (uvicorn exits 0, or re-raises the SIGTERM it handled).
+    assert [code in (0, -signal.SIGTERM) for code, _ in shutdowns] == [True, True], shutdowns
+    assert all(seconds < 10 for _, seconds in shutdowns), shutdowns
+    upstreams = set(load_upstreams(stack, load).values())
+    assert {stack.backend_address(0), stack.backend_address(1)} <= upstreams
+    print(
+        f"\nrolling restart: {len(load.completed)} evaluations by {CLIENTS} users in "
+        f"{elapsed:.1f}s, 0 failed; graceful stops took "
+        + ", ".join(f"{seconds:.1f}s" for _, seconds in shutdowns)
+    )
+
+
+# --- (7) backup, disaster, restore --------------------------------------------------------------
+
+
+def test_a_backup_brings_back_a_destroyed_database(stack: Stack) -> None:
+    (address,) = stack.new_addresses(1)
+    with stack.client(address) as client:
+        headers = start_session(client)
+        before = [
+            evaluate(client, headers, f"{MEMO} Backup drill, memo {n}.", title=f"Drill {n}")
+            for n in (1, 2)
+        ]
+
+        timings: dict[str, float] = {}
+
+        def step(name: str, work: Callable[[], Any]) -> Any:
+            began = time.monotonic()
+            result = work()
+            timings[name] = time.monotonic() - began
+            return result
+
+        backup = Path(step("backup", lambda: stack.memoai("backup", "create")).strip())
+        assert backup.is_file() and backup.parent == stack.prefix / "backups"
+
+        # The operations guide: stop what writes, restore, migrate, start.
+        for index in (0, 1):
+            stack.backend(index).stop()
+        step("destroy", stack.destroy_database)
+        assert table_names(stack.database_url) == []
+        restore = ("backup", "restore", str(backup), "--yes", "--json")
+        restored = json.loads(step("restore", lambda: stack.memoai(*restore)))
+        assert restored["row_counts"]["evaluations"] >= 2
+        verified = json.loads(
+            step("verify", lambda: stack.memoai("backup", "verify", str(backup), "--json"))
+        )
+        assert verified["ok"] is True, verified
+        assert verified["row_counts"] == restored["row_counts"]
+        step("migrate", lambda: stack.memoai("db", "upgrade"))
+        step("start", stack.start_backends)
+
+        # The same session (restored with the data) reads its evaluations, from both replicas.
+        request_ids = []
+        for evaluation in before * 2:
+            request_id = new_request_id("restored")
+            request_ids.append(request_id)
+            answer = client.get(
+                f"/api/v1/evaluations/{evaluation['id']}", headers={"X-Request-ID": request_id}
+            )
+            assert answer.status_code == 200, answer.text
+            again = answer.json()["data"]
+            for key in ("text_content", "title", "status", "overall_score", "rubric_scores"):
+                assert again[key] == evaluation[key], key
+        listed = client.get("/api/v1/evaluations").json()["data"]["items"]
+        assert {item["id"] for item in listed} == {evaluation["id"] for evaluation in before}
+    upstreams = set(stack.nginx_layout.upstreams_of(request_ids).values())
+    assert upstreams == {stack.backend_address(0), stack.backend_address(1)}
+    print("\nbackup drill: " + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()))

@@ -10,6 +10,7 @@ fixture's finalizer can always take the whole group down.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -82,8 +83,10 @@ def wait_until(
     deadline = time.monotonic() + timeout
     while not check():
         if service is not None and not service.running:
-            raise RuntimeError(f"{service.name} exited ({service.returncode}) while waiting for "
-                               f"{what}:\n{service.tail()}")
+            raise RuntimeError(
+                f"{service.name} exited ({service.returncode}) while waiting for "
+                f"{what}:\n{service.tail()}"
+            )
         if time.monotonic() > deadline:
             detail = f":\n{service.tail()}" if service is not None else ""
             raise TimeoutError(f"gave up after {timeout:.0f}s waiting for {what}{detail}")
@@ -143,12 +146,12 @@ class Service:
         return self.process.pid
 
     def signal(self, signum: int) -> None:
-        if self.process is None:
+        """Signal the whole process group, only while its leader is not reaped: until then
+        its id cannot belong to anybody else's process."""
+        if self.process is None or self.process.poll() is not None:
             return
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signum)
-        except (ProcessLookupError, PermissionError):
-            pass
 
     def kill(self) -> None:
         """SIGKILL, no goodbye: a crash or an OOM kill."""
@@ -163,8 +166,6 @@ class Service:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.kill()
-        # Children left in the group (there should be none) go too.
-        self.signal(signal.SIGKILL)
         self._close_log()
         return self.returncode
 
@@ -172,19 +173,28 @@ class Service:
         assert self.process is not None
         return self.process.wait(timeout)
 
-    def output(self) -> str:
+    def output(self, since: int = 0) -> str:
+        """What it wrote (over all its starts), from byte `since` of the log."""
         try:
-            return self.log.read_text(encoding="utf-8", errors="replace")
+            with open(self.log, "rb") as handle:
+                handle.seek(since)
+                return handle.read().decode("utf-8", errors="replace")
         except FileNotFoundError:
             return ""
+
+    def log_size(self) -> int:
+        try:
+            return self.log.stat().st_size
+        except FileNotFoundError:
+            return 0
 
     def tail(self, lines: int = 30) -> str:
         return "\n".join(self.output().splitlines()[-lines:])
 
-    def json_lines(self) -> list[dict[str, Any]]:
+    def json_lines(self, since: int = 0) -> list[dict[str, Any]]:
         """The JSON log lines it wrote (the app logs JSON; anything else is skipped)."""
         found = []
-        for line in self.output().splitlines():
+        for line in self.output(since).splitlines():
             if line.startswith("{"):
                 try:
                     found.append(json.loads(line))
@@ -547,8 +557,10 @@ class Stack:
             service=self.services["frontend"],
         )
         wait_until(
-            lambda: http_ok(f"http://127.0.0.1:{layout.internal}/nginx-health")
-            and port_open(layout.https),
+            lambda: (
+                http_ok(f"http://127.0.0.1:{layout.internal}/nginx-health")
+                and port_open(layout.https)
+            ),
             "nginx",
             service=nginx,
         )
@@ -590,6 +602,19 @@ class Stack:
             timeout=timeout,
             service=self.backend(index),
         )
+
+    def destroy_database(self) -> None:
+        """The disaster: the database is gone (dropped), an empty one stands in its place."""
+        drop_database(self.admin_postgres_url, self.database_name)
+        asyncio.run(_admin(self.admin_postgres_url, f'CREATE DATABASE "{self.database_name}"'))
+
+    def start_backends(self) -> None:
+        """Start every replica that is not running (in parallel), and wait until all are ready."""
+        for index in range(len(self.backend_ports)):
+            if not self.backend(index).running:
+                self.backend(index).start()
+        for index in range(len(self.backend_ports)):
+            self.wait_backend(index)
 
     def restart_backend(self, index: int) -> None:
         self.backend(index).start()

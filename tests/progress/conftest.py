@@ -12,6 +12,9 @@ import pytest
 
 from memoai.app import stop
 from memoai.settings import Settings
+from tests.web.conftest import site
+
+__all__ = ["Api", "api", "site", "sse_events"]
 
 from helpers import ApiClient, open_client
 

@@ -182,6 +182,15 @@ async def test_no_session_reaches_another_sessions_progress(api: Api) -> None:
     assert response.status_code == 404
 
 
+async def test_progress_answers_in_the_envelope(api: Api) -> None:
+    response = await api.client.get("/api/v1/progress")
+    body = response.json()
+    assert response.headers["content-type"] == "application/json"
+    assert body["errors"] == [] and body["data"]["range"] == "month"
+    assert body["meta"]["request_id"] == response.headers["x-request-id"]
+    assert body["meta"]["timestamp"].endswith("Z")
+
+
 async def test_bad_range_is_a_validation_error(api: Api) -> None:
     response = await api.client.get("/api/v1/progress", params={"range": "year"})
     assert response.status_code == 422

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import uuid
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
@@ -13,17 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from memoai.progress import charts, diff, rows, trends
-from memoai.progress.schemas import (
-    METRICS,
-    Counts,
-    CriterionRef,
-    Frequency,
-    FrequencyBucket,
-    ProgressOut,
-    ProgressStats,
-    RubricVersionInfo,
-    TimelineEntry,
-)
+from tests.progress.samples import progress
 
 SVG = "{http://www.w3.org/2000/svg}"
 text_with_spaces = st.text(alphabet=st.sampled_from(list("ab c\n—中🚀")), max_size=60)
@@ -81,55 +70,6 @@ def test_frequency_fills_gaps_and_streak_counts_consecutive_days() -> None:
     assert trends.streak_days(times, now.date()) == 3
     assert trends.streak_days(times, now.date() + timedelta(days=1)) == 3  # yesterday counts
     assert trends.streak_days(times, now.date() + timedelta(days=2)) == 0
-
-
-def progress(*versions: str, name: str = "Purpose <b>& ask</b>") -> ProgressOut:
-    start = datetime(2025, 3, 1, tzinfo=UTC)
-    entries = [
-        TimelineEntry(
-            evaluation_id=uuid.uuid4(),
-            submission_id=uuid.uuid4(),
-            created_at=start + timedelta(days=i),
-            title=f"<script>alert({i})</script>",
-            overall_score=2.0 + i / 2,
-            scale={"min": 1, "max": 5},
-            rubric_version=version,
-            scores={"ask": 2 + i % 3},
-            metrics={"words": 200.0 + i, "passive_share": 0.1},
-            provider="offline",
-        )
-        for i, version in enumerate(versions)
-    ]
-    overall, criteria, metrics = trends.current_version_stats(
-        entries, [CriterionRef(criterion_id="ask", name=name, rubric_versions=list(set(versions)))]
-    )
-    return ProgressOut(
-        range="all",
-        since=None,
-        until=start + timedelta(days=30),
-        counts=Counts(evaluations=len(entries), memos=len(entries), revisions=0),
-        scale={"min": 1, "max": 5},
-        current_rubric_version=versions[-1],
-        rubric_versions=[
-            RubricVersionInfo(
-                version=v, evaluations=1, first_at=start, last_at=start, current=v == versions[-1]
-            )
-            for v in dict.fromkeys(versions)
-        ],
-        mixed_rubric_versions=len(set(versions)) > 1,
-        criteria=[CriterionRef(criterion_id="ask", name=name, rubric_versions=list(set(versions)))],
-        metrics=list(METRICS),
-        timeline=entries,
-        stats=ProgressStats(overall=overall, criteria=criteria, metrics=metrics),
-        frequency=Frequency(
-            unit="week",
-            buckets=[FrequencyBucket(start=start.date(), count=len(entries))],
-            total=len(entries),
-        ),
-        top_opportunities=[],
-        revision_chains=[],
-        streak_days=0,
-    )
 
 
 def test_charts_are_accessible_escaped_svg_that_fpdf_can_draw() -> None:

@@ -83,10 +83,10 @@ class FontCache:
 
     @cached_property
     def covered(self) -> frozenset[int]:
-        """Code points both DejaVu faces can draw."""
+        """Code points both DejaVu faces can draw, and the line breaks and tabs layout uses."""
         regular = self.template(FontFile(REGULAR, FAMILY, "")).cmap
         bold = self.template(FontFile(BOLD, FAMILY, "B")).cmap
-        return frozenset(regular).intersection(bold)
+        return frozenset(regular).intersection(bold).union(map(ord, _KEEP))
 
     @cached_property
     def cjk_covered(self) -> frozenset[int]:
@@ -115,12 +115,14 @@ class FontCache:
         "[rocket]"); joiners, variation selectors and unassigned code points are dropped.
         """
         covered, cjk = self.covered, self.cjk_covered
+        if covered.issuperset(map(ord, text)):
+            return text, False  # the common case, checked at C speed
         text = _FLAG.sub(_flag_name, text)
         out: list[str] = []
         needs_cjk = False
         for ch in text:
             point = ord(ch)
-            if point in covered or ch in _KEEP:
+            if point in covered:
                 out.append(ch)
             elif point in cjk:
                 out.append(ch)

@@ -65,17 +65,22 @@ class Layout:
         self._widths = {False: regular.cw, True: bold.cw}
         self._fallback = fallback.cw if fallback is not None else regular.cw
         self._has_fallback = fallback is not None
+        self._units: dict[tuple[str, bool], float] = {}
         self._covered = fonts.covered
 
     # --- measuring and wrapping --------------------------------------------------------
     def measure(self, text: str, style: Style) -> float:
-        """Width in mm, from the same tables fpdf2 uses."""
-        widths, fallback, covered = self._widths[style.bold], self._fallback, self._covered
-        total = 0.0
-        for ch in text:
-            point = ord(ch)
-            total += widths[point] if point in covered else fallback[point]
-        return total * style.size / 1000 / self.pdf.k
+        """Width in mm, from the same tables fpdf2 uses (words repeat: each is summed once)."""
+        key = (text, style.bold)
+        units = self._units.get(key)
+        if units is None:
+            widths, fallback, covered = self._widths[style.bold], self._fallback, self._covered
+            units = 0.0
+            for ch in text:
+                point = ord(ch)
+                units += widths[point] if point in covered else fallback[point]
+            self._units[key] = units
+        return units * style.size / 1000 / self.pdf.k
 
     def wrap(self, runs: Sequence[Run], width: float) -> list[list[Run]]:
         """Lines of runs no wider than `width`; newlines in the text start new lines."""

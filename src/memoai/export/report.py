@@ -223,19 +223,17 @@ def _metric_value(value: Any, kind: str) -> str:
 
 
 def _metrics(out: Layout, metrics: dict[str, Any]) -> None:
-    out.heading("Writing metrics")
-    out.text(
-        "Counted from the text, not judged: the same for every provider.",
-        Style(size=9, color=MUTED),
-    )
-    out.gap(1.5)
     pairs = [(label, _metric_value(metrics.get(key), kind)) for key, label, kind in METRIC_ROWS]
     half = (len(pairs) + 1) // 2
     rows = [
         [*pairs[i], *(pairs[i + half] if i + half < len(pairs) else ("", ""))] for i in range(half)
     ]
     columns = [("Metric", 0.33), ("Value", 0.15), ("Metric", 0.37), ("Value", 0.15)]
-    out.table(columns, rows)
+    out.table(columns, rows, title="Writing metrics")
+    out.text(
+        "Counted from the text, not judged: the same for every provider.",
+        Style(size=8.5, color=MUTED),
+    )
 
 
 def _progress(out: Layout, ev: dict[str, Any], progress: ProgressOut) -> None:
@@ -334,6 +332,7 @@ def _revision(out: Layout, version: ChainVersion, scale: dict[str, int]) -> None
 
 
 def _diff(out: Layout, version: ChainVersion) -> None:
+    out.ensure(30)  # the explanation stays with the first lines of the diff
     out.text(
         f"Text changes: {version.words_added} word(s) added, {version.words_removed} removed. "
         "Added text is green and underlined, removed text red and struck through.",

@@ -204,9 +204,8 @@ def frequency_chart(progress: ProgressOut, chart_id: str = "chart-frequency") ->
     buckets = frequency.buckets
     if not buckets or not frequency.total:
         return _empty(chart_id, title)
-    width, height = 720, 186
-    body = [svg.text(16, 20, title, size=12, fill=svg.INK, weight="bold")]
-    body += _bars([b.count for b in buckets], [f"{b.start.day} {b.start:%b}" for b in buckets])
+    width, height = 720, 166
+    body = _bars([b.count for b in buckets], [f"{b.start.day} {b.start:%b}" for b in buckets])
     busiest = max(buckets, key=lambda b: b.count)
     desc = (
         f"{frequency.total} evaluations in {len(buckets)} {unit}s; the busiest {unit} "
@@ -226,7 +225,7 @@ def frequency_chart(progress: ProgressOut, chart_id: str = "chart-frequency") ->
 
 def _bars(counts: list[int], labels: list[str]) -> list[str]:
     """Bars at most 28 units wide, a y grid, and three labels under them."""
-    left, top, plot_w, plot_h = 50, 36, 650, 116
+    left, top, plot_w, plot_h = 50, 16, 650, 116
     ticks = svg.nice_ticks(max(counts), 3)
     slot = plot_w / len(counts)
     bar_w = min(slot * 0.7, 28.0)

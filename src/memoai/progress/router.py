@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
-from memoai.api import ok
+from memoai.api import meta, ok
 from memoai.deps import CallerDep, ConfigDep, DbDep
 from memoai.progress import service
 from memoai.progress.schemas import RangeName
 
 router = APIRouter(prefix="/api/v1/progress", tags=["progress"])
+
+
+def ok_serialised(data: bytes) -> Response:
+    """The success envelope around data pydantic already wrote as JSON: for a long history
+    that is several times faster than building dicts and encoding them again."""
+    rest = json.dumps({"meta": meta(), "errors": []}, separators=(",", ":"))
+    return Response(b'{"data":' + data + b"," + rest[1:].encode(), media_type="application/json")
 
 
 @router.get(
@@ -30,10 +38,10 @@ async def get_progress(
     db: DbDep,
     config: ConfigDep,
     range_name: Annotated[RangeName, Query(alias="range")] = "month",
-) -> JSONResponse:
+) -> Response:
     scale = {"min": config.rubric.scale.min, "max": config.rubric.scale.max}
     progress = await service.progress_for(db, caller, range_name, scale)
-    return ok(progress.model_dump(mode="json"))
+    return ok_serialised(progress.model_dump_json().encode())
 
 
 @router.get(

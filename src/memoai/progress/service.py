@@ -1,4 +1,4 @@
-"""Progress for one caller: two narrow queries, everything else computed in Python."""
+"""Progress for one caller: ids picked in SQL, rows parsed once per process, the rest in Python."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from itertools import pairwise
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 INK, MUTED, GRID, AXIS = "#0f172a", "#475569", "#e2e8f0", "#94a3b8"
 CURRENT, OLDER = "#2563eb", "#64748b"
-MAX_DOTS = 80  # more points than this are drawn as a line only
+MAX_DOTS = 24  # more points than this are drawn as a line only (dots would crowd it)
 
 
 @dataclass(frozen=True)

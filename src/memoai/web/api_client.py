@@ -81,9 +81,11 @@ class ApiClient:
             base_url=base_url.rstrip("/"),
             transport=transport,
             timeout=TIMEOUT,
-            cookies=httpx.Cookies(_NoCookies()),
             follow_redirects=False,
         )
+        # Set after construction: httpx copies a jar passed to the constructor into a plain one,
+        # which would then remember the first browser's session for every later browser.
+        self.http.cookies.jar = _NoCookies()
         self._cache: dict[str, tuple[float, ApiResult]] = {}
 
     def for_request(self, request: Request) -> Backend:

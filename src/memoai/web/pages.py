@@ -32,6 +32,7 @@ from memoai.web import data
 from memoai.web.api_client import ApiClient, BackendUnavailable
 from memoai.web.chat_pages import chat_routes
 from memoai.web.live import LiveRelay
+from memoai.web.progress_pages import progress_routes
 from memoai.web.rendering import STATIC_DIR, TAB_IDS, make_environment, visible_tabs
 
 IN_PROCESS_URL = "http://memoai-api.internal"
@@ -214,6 +215,7 @@ def create_web_app(
         Route(f"/ui/evaluations/{uuid_path}/retry", web.retry, methods=["POST"]),
         Route("/ui/evaluate", web.evaluate, methods=["POST"]),
         *chat_routes(web),
+        *progress_routes(web),
         Mount("/static", CachedStatic(directory=STATIC_DIR), name="static"),
     ]
     middleware = [

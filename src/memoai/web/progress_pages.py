@@ -1,0 +1,168 @@
+"""The Progress tab and the downloads: charts drawn from the API's JSON, PDFs relayed.
+
+The frontend never opens the database: it reads GET /api/v1/progress over HTTP and draws the
+same SVG charts as the PDF report with the pure functions of memoai.progress.charts. PDF and
+history downloads go through this app, so the buttons work in every topology.
+"""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+from memoai.progress import charts, diff
+from memoai.progress.schemas import RANGE_DAYS, ProgressOut, RevisionChain
+from memoai.web.api_client import ApiResult, Backend, BackendUnavailable
+
+if TYPE_CHECKING:
+    from memoai.web.pages import WebApp
+
+BODY = "progress/_body.html"
+COMPARISON = "progress/_comparison.html"
+PROBLEM = "progress/_problem.html"
+DEFAULT_RANGE = "month"
+RANGES = (("week", "Last 7 days"), ("month", "Last 30 days"), ("quarter", "Last 90 days"),
+          ("all", "All time"))  # fmt: skip
+# What a download may relay from the API to the browser.
+DOWNLOAD_HEADERS = ("content-type", "content-disposition", "content-length", "cache-control")
+DOWNLOADS = {
+    "history.csv": "/api/v1/export/history.csv",
+    "history.json": "/api/v1/export/history.json",
+}
+
+
+def progress_view(
+    progress: ProgressOut, comparison: RevisionChain | None, range_name: str
+) -> dict[str, Any]:
+    """Everything the Progress templates show, computed from the API's data only."""
+    drawn = [
+        (chart, Markup(chart.svg))  # noqa: S704 - charts escape every text they draw
+        for chart in charts.all_charts(progress)
+    ]
+    return {
+        "progress": progress,
+        "charts": drawn,
+        "ranges": RANGES,
+        "range": range_name,
+        "range_label": dict(RANGES)[range_name],
+        "comparison": comparison_view(comparison) if comparison else None,
+    }
+
+
+def comparison_view(chain: RevisionChain) -> dict[str, Any]:
+    """Each version after the first with its compact text diff, newest first."""
+    versions = [
+        {"version": v, "pieces": diff.compact(v.diff) if v.diff is not None else []}
+        for v in chain.versions
+        if v.previous_evaluation_id is not None
+    ]
+    return {"chain": chain, "versions": versions[::-1]}
+
+
+class ProgressPages:
+    """The Progress tab's fragments and the download relays."""
+
+    def __init__(self, web: WebApp) -> None:
+        self.web = web
+
+    async def body(self, request: Request) -> Response:
+        """Charts, numbers and revision comparisons for a time range (an HTMX fragment)."""
+        range_name = request.query_params.get("range", DEFAULT_RANGE)
+        if range_name not in RANGE_DAYS:
+            range_name = DEFAULT_RANGE
+        backend = self.web.api.for_request(request)
+        try:
+            found = await backend.get_with_session("/api/v1/progress", {"range": range_name})
+            if not found.ok:
+                return self._problem(backend, found)
+            progress = ProgressOut.model_validate(found.data)
+            comparison = await _latest_comparison(backend, progress)
+        except (BackendUnavailable, ValidationError):
+            return self._problem(backend, None)
+        context = progress_view(progress, comparison, range_name)
+        return backend.relay(self.web.render(BODY, context))
+
+    async def revisions(self, request: Request) -> Response:
+        """One memo's versions compared (loaded when the writer asks for another chain)."""
+        backend = self.web.api.for_request(request)
+        evaluation_id = request.path_params["evaluation_id"]
+        try:
+            found = await backend.get(f"/api/v1/progress/revisions/{evaluation_id}")
+            if not found.ok:
+                return self._problem(backend, found)
+            chain = RevisionChain.model_validate(found.data)
+        except (BackendUnavailable, ValidationError):
+            return self._problem(backend, None)
+        context = {"comparison": comparison_view(chain)}
+        return backend.relay(self.web.render(COMPARISON, context))
+
+    async def pdf(self, request: Request) -> Response:
+        evaluation_id = uuid.UUID(str(request.path_params["evaluation_id"]))
+        return await self._relay_download(request, f"/api/v1/export/pdf/{evaluation_id}")
+
+    async def history(self, request: Request) -> Response:
+        name = request.url.path.rsplit("/", 1)[-1]
+        return await self._relay_download(request, DOWNLOADS[name])
+
+    async def _relay_download(self, request: Request, path: str) -> Response:
+        """The API's file streamed through to the browser, or a page that says why not."""
+        backend = self.web.api.for_request(request)
+        stack = AsyncExitStack()
+        try:
+            upstream = await stack.enter_async_context(backend.stream("GET", path, None))
+            if upstream.status_code != 200:
+                await upstream.aread()
+                await stack.aclose()
+                return self._download_refused(backend, ApiResult.from_response(upstream))
+        except BaseException:  # BackendUnavailable becomes the app's "not reachable" page
+            await stack.aclose()
+            raise
+        headers = {k: v for k, v in upstream.headers.items() if k.lower() in DOWNLOAD_HEADERS}
+
+        async def body() -> Any:
+            try:
+                async for chunk in upstream.aiter_bytes():
+                    yield chunk
+            finally:
+                await stack.aclose()
+
+        return backend.relay(StreamingResponse(body(), headers=headers))
+
+    def _download_refused(self, backend: Backend, result: ApiResult) -> Response:
+        message = result.errors[0]["message"] if result.errors else "The download failed."
+        title = "This download is not available" if result.status == 404 else "No download yet"
+        return backend.relay(self.web.error_page(result.status, title, str(message)))
+
+    def _problem(self, backend: Backend, result: ApiResult | None) -> Response:
+        if result is None:
+            message = "The coach is not reachable right now. Try again in a moment."
+        else:
+            message = str(result.errors[0]["message"]) if result.errors else "Progress failed."
+        return backend.relay(self.web.render(PROBLEM, {"message": message}))
+
+
+async def _latest_comparison(backend: Backend, progress: ProgressOut) -> RevisionChain | None:
+    """The most recently revised memo's comparison, shown without a further click."""
+    if not progress.revision_chains:
+        return None
+    latest = progress.revision_chains[0].latest_evaluation_id
+    found = await backend.get(f"/api/v1/progress/revisions/{latest}")
+    return RevisionChain.model_validate(found.data) if found.ok else None
+
+
+def progress_routes(web: WebApp) -> list[Route]:
+    """The routes to add to the web app."""
+    pages = ProgressPages(web)
+    return [
+        Route("/ui/progress", pages.body),
+        Route("/ui/progress/revisions/{evaluation_id:uuid}", pages.revisions),
+        Route("/ui/export/pdf/{evaluation_id:uuid}", pages.pdf),
+        *(Route(f"/ui/export/{name}", pages.history) for name in DOWNLOADS),
+    ]
