@@ -277,6 +277,7 @@ class FakeReplica(BaseHTTPRequestHandler):
             "path": self.path,
             "request_id": self.headers.get("X-Request-ID"),
             "proto": self.headers.get("X-Forwarded-Proto"),
+            "forwarded_for": self.headers.get("X-Forwarded-For"),
         }
         self.seen.append(record)
         if self.crash:
@@ -414,6 +415,14 @@ def test_api_round_robins_and_pages_go_to_the_frontend(proxy: Proxy) -> None:
     assert set(who) == {"b1", "b2"}
     assert proxy.client.get(proxy.url("/history")).json()["who"] == "fe"
     assert proxy.client.get(proxy.url("/health")).json()["who"] in {"b1", "b2"}
+
+
+def test_a_client_cannot_choose_its_forwarded_address(proxy: Proxy) -> None:
+    answer = proxy.client.get(
+        proxy.url("/api/v1/evaluations"), headers={"X-Forwarded-For": "203.0.113.9"}
+    )
+    # The replicas trust this proxy's X-Forwarded-For for rate limits: only the real peer.
+    assert answer.json()["forwarded_for"] == "127.0.0.1"
 
 
 @pytest.mark.slow

@@ -211,23 +211,31 @@
     return null;
   }
 
-  async function readStream(response) {
+  /* Server-sent events of a fetch() response, handed one by one to `handle` (awaited).
+     Shared with chat.js through window.MemoAI. */
+  async function readEvents(response, handle) {
     var reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     var buffer = "";
-    var ended = false;
     for (;;) {
       var chunk = await reader.read();
-      if (chunk.done) break;
+      if (chunk.done) return;
       buffer += chunk.value;
       var cut;
       while ((cut = buffer.indexOf("\n\n")) >= 0) {
         var event = parseEvent(buffer.slice(0, cut));
         buffer = buffer.slice(cut + 2);
-        if (!event) continue;
-        if (event.type === "done" || event.type === "interrupted") ended = true;
-        await handleEvent(event);
+        if (event) await handle(event);
       }
     }
+  }
+  window.MemoAI = { readEvents: readEvents };
+
+  async function readStream(response) {
+    var ended = false;
+    await readEvents(response, function (event) {
+      if (event.type === "done" || event.type === "interrupted") ended = true;
+      return handleEvent(event);
+    });
     if (!ended) throw new Error("stream ended early");
   }
 

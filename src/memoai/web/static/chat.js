@@ -99,30 +99,7 @@
   }
 
   /* ---- the stream ---------------------------------------------------------------------------- */
-  function parseEvent(raw) {
-    var event = { type: "message", data: "" };
-    raw.split("\n").forEach(function (line) {
-      if (line.indexOf("event:") === 0) event.type = line.slice(6).trim();
-      else if (line.indexOf("data:") === 0) event.data += line.slice(5).replace(/^ /, "");
-    });
-    return event.data ? { type: event.type, data: JSON.parse(event.data) } : null;
-  }
-
-  async function readEvents(response, handle) {
-    var reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    var buffer = "";
-    for (;;) {
-      var chunk = await reader.read();
-      if (chunk.done) return;
-      buffer += chunk.value;
-      var cut;
-      while ((cut = buffer.indexOf("\n\n")) >= 0) {
-        var event = parseEvent(buffer.slice(0, cut));
-        buffer = buffer.slice(cut + 2);
-        if (event) handle(event);
-      }
-    }
-  }
+  /* The stream reader is app.js's (window.MemoAI.readEvents). */
 
   function startReply() {
     var template = byId("chat-pending");
@@ -178,7 +155,7 @@
         return;
       }
       if (input().value === text) { input().value = ""; updateCounter(); }
-      await readEvents(response, handle);
+      await window.MemoAI.readEvents(response, handle);
       if (pending) throw new Error("stream ended early");
     } catch (error) {
       var message = "The connection to the coach was lost. Your question is saved; open the " +
