@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,9 @@ from memoai.progress import charts, diff
 from memoai.progress.schemas import ChainVersion, ProgressOut
 
 MID = (180, 83, 9)
+# The charts carry <title>/<desc> for screen readers on the web page; fpdf2 skips them (a PDF
+# gets the data table instead) but would log a warning per chart on every export.
+logging.getLogger("fpdf.svg").setLevel(logging.ERROR)
 LABEL = Style(size=10.5, bold=True, color=INK)
 RECENT_ROWS = 12
 METRIC_ROWS: tuple[tuple[str, str, str], ...] = (
