@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -23,34 +23,12 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.deploy.nginx_layout import Layout
+
 ROOT = Path(__file__).resolve().parents[2]
 RENDER = ROOT / "scripts" / "render-nginx.sh"
 MAKE_CERT = ROOT / "scripts" / "make-cert.sh"
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Layout:
-    """Where one rendered configuration lives and what it listens on."""
-
-    prefix: Path
-    http: int = field(default_factory=free_port)
-    https: int = field(default_factory=free_port)
-    internal: int = field(default_factory=free_port)
-
-    @property
-    def conf(self) -> Path:
-        return self.prefix / "nginx.conf"
-
-    @property
-    def cert(self) -> Path:
-        return self.prefix / "ssl" / "fullchain.pem"
 
 
 def render(layout: Layout, backends: str, frontends: str, *extra: str) -> str:

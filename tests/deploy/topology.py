@@ -25,11 +25,13 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 import httpx
+
+from tests.deploy.nginx_layout import Layout, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 RENDER = ROOT / "scripts" / "render-nginx.sh"
@@ -39,12 +41,6 @@ NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").e
 MEMOAI = Path(sys.executable).with_name("memoai")
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 40.0  # above uvicorn's 30 s graceful shutdown
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
@@ -317,21 +313,7 @@ def delete_redis_keys(url: str, needles: Iterable[str]) -> int:
 # --- nginx -------------------------------------------------------------------------------------
 
 
-@dataclass
-class NginxLayout:
-    prefix: Path
-    http: int = field(default_factory=free_port)
-    https: int = field(default_factory=free_port)
-    internal: int = field(default_factory=free_port)
-
-    @property
-    def conf(self) -> Path:
-        return self.prefix / "nginx.conf"
-
-    @property
-    def cert(self) -> Path:
-        return self.prefix / "ssl" / "fullchain.pem"
-
+class NginxLayout(Layout):
     @property
     def access_log(self) -> Path:
         return self.prefix / "logs" / "access.log"
