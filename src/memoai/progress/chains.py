@@ -57,8 +57,14 @@ def build_chains(
     """
     versions = latest_per_submission(rows)
     members: dict[uuid.UUID, list[EvalRow]] = {}
-    for sid, row in versions.items():
-        members.setdefault(_root(sid, versions), []).append(row)
+    roots: dict[uuid.UUID, uuid.UUID] = {}
+    for sid, row in versions.items():  # oldest first: a parent's root is usually known
+        parent = row.revision_of
+        root = roots.get(parent) if parent is not None else sid
+        if root is None:
+            root = _root(sid, versions)
+        roots[sid] = root
+        members.setdefault(root, []).append(row)
     groups = [
         (root, sorted(found, key=lambda r: r.created_at))
         for root, found in members.items()

@@ -59,12 +59,12 @@ _COLUMNS = (
     Evaluation.provider,
     Evaluation.model,
 )
-_ORDERED_IDS: tuple[Any, ...] = (Evaluation.id, Evaluation.created_at)
+_ORDERED_IDS: tuple[Any, ...] = (Evaluation.id,)
 CHUNK = 500  # ids per IN (...) list
 
 
 def _completed(caller: Caller) -> Select[Any]:
-    """Ids (and times, to order by) of the caller's completed evaluations, oldest first."""
+    """Ids of the caller's completed evaluations, oldest first (only ids: the rest is cached)."""
     return (
         select(*_ORDERED_IDS)
         .join(Submission, Submission.id == Evaluation.submission_id)
@@ -90,8 +90,14 @@ def in_range(
         query = query.where(Evaluation.created_at <= until)
     if newest is None:
         return query
-    recent = query.order_by(None).order_by(Evaluation.created_at.desc()).limit(newest).subquery()
-    return select(*recent.c).order_by(recent.c.created_at, recent.c.id)
+    recent = (
+        query.add_columns(Evaluation.created_at)
+        .order_by(None)
+        .order_by(Evaluation.created_at.desc())
+        .limit(newest)
+        .subquery()
+    )
+    return select(recent.c.id).order_by(recent.c.created_at, recent.c.id)
 
 
 def chain_members(caller: Caller) -> Select[Any]:
