@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -42,3 +43,13 @@ async def open_client(settings: Settings) -> tuple[Any, ApiClient]:
     await start(app, settings)
     client = ApiClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
     return app, client
+
+
+def stop_process(process: subprocess.Popen[Any], timeout: float = 10) -> None:
+    """Ask a server process to stop; kill it if it does not within `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

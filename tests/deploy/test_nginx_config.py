@@ -23,53 +23,17 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.deploy.nginx_layout import Layout
+from tests.deploy.nginx_layout import RENDER, Layout
+
+from helpers import stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
-RENDER = ROOT / "scripts" / "render-nginx.sh"
 MAKE_CERT = ROOT / "scripts" / "make-cert.sh"
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 
 
 def render(layout: Layout, backends: str, frontends: str, *extra: str) -> str:
-    subprocess.run(
-        [
-            "sh",
-            str(RENDER),
-            "--prefix",
-            str(layout.prefix),
-            "--output",
-            str(layout.conf),
-            "--domain",
-            "localhost",
-            "--http-listen",
-            f"127.0.0.1:{layout.http}",
-            "--https-listen",
-            f"127.0.0.1:{layout.https}",
-            "--internal-listen",
-            f"127.0.0.1:{layout.internal}",
-            "--backends",
-            backends,
-            "--frontends",
-            frontends,
-            "--cert",
-            str(layout.cert),
-            "--key",
-            str(layout.prefix / "ssl" / "privkey.pem"),
-            "--static-root",
-            str(layout.prefix / "www"),
-            "--acme-root",
-            str(layout.prefix / "acme"),
-            "--mime-types",
-            "/etc/nginx/mime.types",
-            *extra,
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    return layout.conf.read_text(encoding="utf-8")
+    return layout.render(backends, frontends, "--mime-types", "/etc/nginx/mime.types", *extra)
 
 
 def location_block(config: str, opening: str) -> str:
@@ -353,8 +317,7 @@ def proxy() -> Iterator[Proxy]:
         yield Proxy(layout, replicas, seen, client)
     finally:
         client.close()
-        process.terminate()
-        process.wait(timeout=10)
+        stop_process(process)
         for server in replicas.values():
             server.shutdown()
             server.server_close()

@@ -34,7 +34,6 @@ import httpx
 from tests.deploy.nginx_layout import Layout, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-RENDER = ROOT / "scripts" / "render-nginx.sh"
 MAKE_CERT = ROOT / "scripts" / "make-cert.sh"
 CONFIG_DIR = ROOT / "config"
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
@@ -326,47 +325,18 @@ class NginxLayout(Layout):
             timeout=60,
         )
 
-    def render(self, backends: list[int], frontends: list[int], *extra: str) -> str:
+    def render(  # type: ignore[override]
+        self, backends: list[int], frontends: list[int], *extra: str
+    ) -> str:
         """scripts/render-nginx.sh for loopback: pid, logs and temp files inside the prefix."""
         for folder in ("www/static", "acme/.well-known/acme-challenge"):
             (self.prefix / folder).mkdir(parents=True, exist_ok=True)
             os.chmod(self.prefix / folder.split("/")[0], 0o755)
-        subprocess.run(
-            [
-                "sh",
-                str(RENDER),
-                "--prefix",
-                str(self.prefix),
-                "--output",
-                str(self.conf),
-                "--domain",
-                "localhost",
-                "--http-listen",
-                f"127.0.0.1:{self.http}",
-                "--https-listen",
-                f"127.0.0.1:{self.https}",
-                "--internal-listen",
-                f"127.0.0.1:{self.internal}",
-                "--backends",
-                " ".join(f"127.0.0.1:{port}" for port in backends),
-                "--frontends",
-                " ".join(f"127.0.0.1:{port}" for port in frontends),
-                "--cert",
-                str(self.cert),
-                "--key",
-                str(self.prefix / "ssl" / "privkey.pem"),
-                "--static-root",
-                str(self.prefix / "www"),
-                "--acme-root",
-                str(self.prefix / "acme"),
-                *extra,
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=30,
+        return super().render(
+            " ".join(f"127.0.0.1:{port}" for port in backends),
+            " ".join(f"127.0.0.1:{port}" for port in frontends),
+            *extra,
         )
-        return self.conf.read_text(encoding="utf-8")
 
     def service(self, log: Path) -> Service:
         assert NGINX is not None

@@ -23,6 +23,8 @@ from memoai.llm.base import ChatMessage, EvaluationPrompt, Usage
 from memoai.llm.openai_compat import OpenAICompatProvider
 from memoai.settings import load_settings
 
+from helpers import stop_process
+
 pytestmark = pytest.mark.slow
 
 STARTUP_SECONDS = 90
@@ -107,12 +109,7 @@ def llama_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         _wait_ready(url, process, log)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, 15)
 
 
 def _provider(url: str, mode: str) -> OpenAICompatProvider:

@@ -17,6 +17,8 @@ import httpx
 
 from tests.web.samples import CONFIG_DIR
 
+from helpers import stop_process
+
 ROOT = CONFIG_DIR.parent
 MEMOAI = str(Path(sys.executable).with_name("memoai"))
 CHROMIUM = "/usr/bin/chromium"
@@ -101,12 +103,7 @@ def run_server(
         wait_ready(server, ready)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def wait_ready(server: Server, path: str, timeout: float = 30.0) -> None:
