@@ -44,7 +44,8 @@ SCHEMA: dict[str, Any] = {
             "minItems": 1,
             "maxItems": 2,
         },
-        "score": {"type": "integer", "minimum": 1, "maximum": 5},
+        # llama.cpp enforces an enum but not minimum/maximum: without the enum, 10 is valid.
+        "score": {"type": "integer", "minimum": 1, "maximum": 5, "enum": [1, 2, 3, 4, 5]},
     },
     "required": ["strengths", "opportunities", "score"],
     "additionalProperties": False,

@@ -104,6 +104,8 @@ def evaluation_schema(rubric: Rubric, *, bounded: bool = True) -> dict[str, Any]
             "type": "integer",
             "minimum": scale.min,
             "maximum": scale.max,
+            # Grammar-constrained servers (llama.cpp) enforce enums but not integer ranges.
+            "enum": list(range(scale.min, scale.max + 1)),
             "description": f"Whole number from {scale.min} to {scale.max}.",
         },
         justification=text("justification"),

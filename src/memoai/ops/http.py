@@ -108,15 +108,25 @@ def _route_template(scope: Scope) -> str:
 
 
 class BodyTooLarge(Exception):
-    pass
+    """Raised from the receive channel; args[0] says whether more of the body is coming."""
+
+
+# Refused bodies up to this size are read to the end (see BodyLimitMiddleware).
+DRAIN_BYTES = 4 * 1024 * 1024
 
 
 class BodyLimitMiddleware:
-    """Refuses request bodies over the limit (declared or streamed) with PAYLOAD_TOO_LARGE."""
+    """Refuses request bodies over the limit (declared or streamed) with PAYLOAD_TOO_LARGE.
+
+    A refused body of moderate size is read to its end before the answer: closing with unread
+    data resets the connection, and a proxy still writing the body then sees an error and sends
+    the request to another replica (nginx retries POSTs here, see nginx.conf.template).
+    """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.drain_bytes = max(DRAIN_BYTES, 4 * max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -124,7 +134,8 @@ class BodyLimitMiddleware:
             return
         declared = _header(scope, b"content-length")
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            drained = int(declared) <= self.drain_bytes and await self._drain(receive, 0)
+            await self._refuse(send, keep_alive=drained)
             return
         received = 0
         started = False
@@ -135,7 +146,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(bool(message.get("more_body", False)))
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -145,18 +156,28 @@ class BodyLimitMiddleware:
 
         try:
             await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLarge:
+        except BodyTooLarge as exc:
             if not started:
-                await self._refuse(send)
+                more = exc.args[0]
+                drained = not more or await self._drain(receive, received)
+                await self._refuse(send, keep_alive=drained)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _drain(self, receive: Receive, received: int) -> bool:
+        """Read and drop the rest of the body; False when it runs past `drain_bytes`."""
+        while received <= self.drain_bytes:
+            message = await receive()
+            if message["type"] != "http.request":
+                return False
+            received += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                return True
+        return False
+
+    async def _refuse(self, send: Send, *, keep_alive: bool) -> None:
         message = f"The request body is larger than {self.max_bytes:,} bytes."
         body = json.dumps(envelope(None, [error_item(ErrorCode.PAYLOAD_TOO_LARGE, message)]))
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
-            }
-        )
+        headers = [(b"content-type", b"application/json")]
+        if not keep_alive:
+            headers.append((b"connection", b"close"))
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body.encode()})
