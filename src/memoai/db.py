@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -30,6 +31,11 @@ NAMING_CONVENTION = {
 }
 # Short: a lock held by another process (a maintenance run) stalls the event loop this long.
 SQLITE_BUSY_TIMEOUT_MS = 2000
+
+
+# What Core statements run on: the hot paths use plain connections (no ORM unit of work), the
+# routes' request-scoped ORM sessions run the same statements.
+Executor = AsyncConnection | AsyncSession
 
 
 def utcnow() -> datetime:

@@ -82,8 +82,8 @@ def check_csrf(request: Request, settings: Settings) -> None:
 async def get_caller(request: Request, settings: SettingsDep) -> Caller:
     """Resolve the caller's session (raises UNAUTHORIZED or SESSION_EXPIRED).
 
-    Uses its own short database session: a request-scoped one would hold a pooled connection
-    for the whole request, including a model call of many seconds.
+    Uses its own short database connection: a request-scoped one would hold a pooled
+    connection for the whole request, including a model call of many seconds.
     """
     from memoai.sessions.service import resolve_session
 
@@ -96,8 +96,8 @@ async def get_caller(request: Request, settings: SettingsDep) -> Caller:
         )
     if from_cookie:
         check_csrf(request, settings)
-    async with request.app.state.db.sessions() as db:
-        session = await resolve_session(db, token, settings.session_timeout)
+    async with request.app.state.db.engine.connect() as conn:
+        session = await resolve_session(conn, token, settings.session_timeout)
     caller = Caller(session_id=session.id, user_id=session.user_id)
     request.state.caller = caller
     return caller

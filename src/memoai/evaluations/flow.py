@@ -17,7 +17,7 @@ from memoai.analysis.metrics import compute_metrics
 from memoai.api import AppError, ErrorCode
 from memoai.configs.loader import ConfigRegistry
 from memoai.configs.schemas import ActiveConfig, Rubric
-from memoai.db import Database, utcnow
+from memoai.db import Database, Executor, utcnow
 from memoai.deps import Caller
 from memoai.evaluations import service
 from memoai.evaluations.models import Evaluation, Status
@@ -70,28 +70,28 @@ class EvaluationFlow:
         key = service.request_key(
             payload.text_content, config.version, self.provider.name, self.provider.model
         )
+        async with self.db.engine.connect() as conn:
+            revision_id = await service.resolve_revision(conn, caller, payload.revision_of)
+            found = None if payload.fresh else await service.find_reusable(conn, caller, key)
+            if found is None:
+                await self._check_budget(conn, caller)
+                evaluation = await service.create_pending(
+                    conn,
+                    caller,
+                    payload,
+                    revision_id=revision_id,
+                    key=key,
+                    provider=self.provider.name,
+                    model=self.provider.model,
+                    config_version=config.version,
+                    rubric_version=config.rubric_version,
+                    scale=(config.rubric.scale.min, config.rubric.scale.max),
+                )
+                return evaluation, False
         async with self.db.sessions() as db:
-            revision_id = await service.resolve_revision(db, caller, payload.revision_of)
-            if not payload.fresh:
-                found = await service.find_reusable(db, caller, key)
-                if found is not None:
-                    return found, True
-            await self._check_budget(db, caller)
-            evaluation = await service.create_pending(
-                db,
-                caller,
-                payload,
-                revision_id=revision_id,
-                key=key,
-                provider=self.provider.name,
-                model=self.provider.model,
-                config_version=config.version,
-                rubric_version=config.rubric_version,
-                scale=(config.rubric.scale.min, config.rubric.scale.max),
-            )
-        return evaluation, False
+            return await service.get(db, found), True
 
-    async def _check_budget(self, db: Any, caller: Caller) -> None:
+    async def _check_budget(self, db: Executor, caller: Caller) -> None:
         budget = self.settings.llm_daily_budget_usd
         if budget is None or self.provider.name == "offline":
             return
@@ -164,8 +164,8 @@ class EvaluationFlow:
             status = Status.FAILED
         values["latency_ms"] = int((time.perf_counter() - started) * 1000)
         prom.observe_evaluation(self.provider.name, status, values["latency_ms"] / 1000)
-        async with self.db.sessions() as db:
-            await _apply(db, evaluation, status=status, completed_at=utcnow(), **values)
+        async with self.db.engine.connect() as conn:
+            await _apply(conn, evaluation, status=status, completed_at=utcnow(), **values)
         if emit is not _no_emit:  # callers without a stream describe what they return
             out = await self.describe(evaluation)
             await emit("completed" if status == Status.COMPLETED else "failed", out)
@@ -173,8 +173,8 @@ class EvaluationFlow:
 
     async def describe(self, evaluation: Evaluation, *, reused: bool = False) -> dict[str, Any]:
         """The API view of an evaluation with its owner's progress summary."""
-        async with self.db.sessions() as db:
-            return (await described(db, evaluation, reused=reused)).model_dump(mode="json")
+        async with self.db.engine.connect() as conn:
+            return (await described(conn, evaluation, reused=reused)).model_dump(mode="json")
 
     async def _evaluate(
         self, config: ActiveConfig, memo: str, title: str | None, emit: Emit
@@ -265,7 +265,7 @@ class EvaluationFlow:
             ) from None
 
 
-async def _apply(db: Any, evaluation: Evaluation, **values: Any) -> None:
+async def _apply(db: Executor, evaluation: Evaluation, **values: Any) -> None:
     """Write the values and mirror them on the (detached) object, saving a read-back."""
     await service.update_fields(db, evaluation.id, **values)
     for name, value in values.items():

@@ -5,15 +5,26 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Table,
+    Uuid,
+    bindparam,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, load_only
 
 from memoai.api import AppError, ErrorCode, not_found
-from memoai.db import utcnow
+from memoai.db import Executor, new_id, utcnow
 from memoai.deps import Caller
 from memoai.evaluations.models import Evaluation, Status, Submission
 from memoai.evaluations.schemas import EvaluationCreate, EvaluationListItem, EvaluationOut
@@ -115,6 +126,42 @@ def owned_by(caller: Caller) -> ColumnElement[bool]:
     return Evaluation.session_id == caller.session_id
 
 
+class OwnerStatement:
+    """A statement built once per kind of owner (user or session); the owner is bound per call.
+
+    Hot paths run these instead of building expressions per request: SQLAlchemy then skips
+    both the construction and the cache-key walk of the statement.
+    """
+
+    def __init__(self, build: Callable[[ColumnElement[bool]], Executable]) -> None:
+        owner = bindparam("owner", type_=Uuid())  # not the column's: a foreign key's is late
+        self._by_user = build(Evaluation.user_id == owner)
+        self._by_session = build(Evaluation.session_id == owner)
+
+    def bind(self, caller: Caller, **params: Any) -> tuple[Executable, dict[str, Any]]:
+        if caller.user_id is not None:
+            return self._by_user, {"owner": caller.user_id, **params}
+        return self._by_session, {"owner": caller.session_id, **params}
+
+
+_SUBMISSIONS: Table = Submission.__table__  # type: ignore[assignment]
+_EVALUATIONS: Table = Evaluation.__table__  # type: ignore[assignment]
+_INSERT_SUBMISSION = _SUBMISSIONS.insert()
+_INSERT_EVALUATION = _EVALUATIONS.insert()
+_UPDATE_EVALUATION = update(_EVALUATIONS).where(
+    _EVALUATIONS.c.id == bindparam("evaluation_id", type_=_EVALUATIONS.c.id.type)
+)
+_REUSABLE = OwnerStatement(
+    lambda owner: (
+        select(Evaluation.id)
+        .where(owner, Evaluation.request_key == bindparam("key", type_=Evaluation.request_key.type))
+        .where(Evaluation.status == Status.COMPLETED)
+        .order_by(Evaluation.created_at.desc())
+        .limit(1)
+    )
+)
+
+
 async def get_owned(db: AsyncSession, caller: Caller, evaluation_id: uuid.UUID) -> Evaluation:
     """The caller's evaluation, or 404 (also for someone else's)."""
     evaluation = await db.scalar(
@@ -132,40 +179,36 @@ async def get(db: AsyncSession, evaluation_id: uuid.UUID) -> Evaluation:
     return evaluation
 
 
-async def find_reusable(db: AsyncSession, caller: Caller, key: str) -> Evaluation | None:
+async def find_reusable(db: Executor, caller: Caller, key: str) -> uuid.UUID | None:
     """The newest completed evaluation of an identical request by this caller."""
-    return await db.scalar(
-        select(Evaluation)
-        .where(owned_by(caller), Evaluation.request_key == key)
-        .where(Evaluation.status == Status.COMPLETED)
-        .order_by(Evaluation.created_at.desc())
-        .limit(1)
-    )
+    statement, params = _REUSABLE.bind(caller, key=key)
+    found: uuid.UUID | None = (await db.execute(statement, params)).scalar()
+    return found
 
 
 async def resolve_revision(
-    db: AsyncSession, caller: Caller, revision_of: uuid.UUID | None
+    db: Executor, caller: Caller, revision_of: uuid.UUID | None
 ) -> uuid.UUID | None:
     """The submission a new text revises, given an evaluation or submission id of the caller."""
     if revision_of is None:
         return None
-    evaluation = await db.scalar(
-        select(Evaluation)
+    submission_id: uuid.UUID | None = await db.scalar(
+        select(Evaluation.submission_id)
         .where(
             owned_by(caller),
             or_(Evaluation.id == revision_of, Evaluation.submission_id == revision_of),
         )
         .limit(1)
     )
-    if evaluation is None:
+    if submission_id is None:
         raise AppError(
             404, ErrorCode.NOT_FOUND, "The memo this revises was not found.", field="revision_of"
         )
-    return evaluation.submission_id
+    return submission_id
 
 
 async def create_pending(
-    db: AsyncSession,
+    db: Executor,
     caller: Caller,
     payload: EvaluationCreate,
     *,
@@ -177,41 +220,54 @@ async def create_pending(
     rubric_version: str,
     scale: tuple[int, int],
 ) -> Evaluation:
-    """Store the memo and its running evaluation in one commit, before any model call."""
-    submission = Submission(
-        session_id=caller.session_id,
-        user_id=caller.user_id,
-        title=(payload.title or "").strip() or None,
-        text_content=payload.text_content,
-        text_hash=text_hash(payload.text_content),
-        revision_of_id=revision_id,
-    )
-    db.add(submission)
-    await db.flush()
-    evaluation = Evaluation(
-        submission_id=submission.id,
-        session_id=caller.session_id,
-        user_id=caller.user_id,
+    """Store the memo and its running evaluation in one commit, before any model call.
+
+    Two Core inserts instead of an ORM flush (this runs on every submission); the returned
+    objects are built from the same values, detached, as if read back.
+    """
+    now = utcnow()
+    submission = {
+        "id": new_id(),
+        "session_id": caller.session_id,
+        "user_id": caller.user_id,
+        "title": (payload.title or "").strip() or None,
+        "text_content": payload.text_content,
+        "text_hash": text_hash(payload.text_content),
+        "revision_of_id": revision_id,
+        "created_at": now,
+    }
+    evaluation = {
+        "id": new_id(),
+        "submission_id": submission["id"],
+        "session_id": caller.session_id,
+        "user_id": caller.user_id,
         # The caller evaluates it at once; a crash before it ends is recovered at start-up.
-        status=Status.RUNNING,
-        started_at=utcnow(),
-        request_key=key,
-        provider=provider,
-        model=model,
-        config_version=config_version,
-        rubric_version=rubric_version,
-        scale_min=scale[0],
-        scale_max=scale[1],
-    )
-    evaluation.submission = submission
-    db.add(evaluation)
+        "status": Status.RUNNING,
+        "request_key": key,
+        "provider": provider,
+        "model": model,
+        "config_version": config_version,
+        "rubric_version": rubric_version,
+        "scale_min": scale[0],
+        "scale_max": scale[1],
+        "prompt_tokens": 0,
+        "completion_tokens": 0,
+        "cached_tokens": 0,
+        "attempts": 0,
+        "created_at": now,
+        "started_at": now,
+    }
+    await db.execute(_INSERT_SUBMISSION, submission)
+    await db.execute(_INSERT_EVALUATION, evaluation)
     await db.commit()
-    return evaluation
+    stored = Evaluation(**evaluation)
+    stored.submission = Submission(**submission)
+    return stored
 
 
-async def update_fields(db: AsyncSession, evaluation_id: uuid.UUID, **values: Any) -> None:
+async def update_fields(db: Executor, evaluation_id: uuid.UUID, **values: Any) -> None:
     """One short write transaction (never held across a model call)."""
-    await db.execute(update(Evaluation).where(Evaluation.id == evaluation_id).values(**values))
+    await db.execute(_UPDATE_EVALUATION, {"evaluation_id": evaluation_id, **values})
     await db.commit()
 
 
@@ -271,7 +327,7 @@ async def recover_interrupted(db: AsyncSession, started_before: datetime) -> int
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def spent_today(db: AsyncSession, caller: Caller) -> float:
+async def spent_today(db: Executor, caller: Caller) -> float:
     """Estimated model cost of the caller's evaluations in the last 24 hours."""
     since = utcnow() - timedelta(days=1)
     total = await db.scalar(

@@ -12,9 +12,9 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from memoai.db import Executor
 from memoai.deps import Caller
 from memoai.evaluations.models import Evaluation, Status, Submission
 from memoai.evaluations.service import owned_by
@@ -137,7 +137,7 @@ class RowCache:
         self._rows: OrderedDict[uuid.UUID, EvalRow] = OrderedDict()
         self._size = size
 
-    async def rows(self, db: AsyncSession, ids: list[uuid.UUID]) -> list[EvalRow]:
+    async def rows(self, db: Executor, ids: list[uuid.UUID]) -> list[EvalRow]:
         found: dict[uuid.UUID, EvalRow] = {}
         missing = []
         for evaluation_id in ids:
@@ -156,10 +156,11 @@ class RowCache:
             for raw in result.all():
                 row = _row(raw)
                 found[row.evaluation_id] = row
-                self._put(row)
+                self.remember(row)
         return [found[i] for i in ids if i in found]  # skips one deleted meanwhile
 
-    def _put(self, row: EvalRow) -> None:
+    def remember(self, row: EvalRow) -> None:
+        """Keep a completed evaluation's row (the process that completed it has it at hand)."""
         self._rows[row.evaluation_id] = row
         while len(self._rows) > self._size:
             self._rows.popitem(last=False)
@@ -168,7 +169,7 @@ class RowCache:
 ROWS = RowCache()
 
 
-async def fetch(db: AsyncSession, query: Select[Any]) -> list[EvalRow]:
+async def fetch(db: Executor, query: Select[Any]) -> list[EvalRow]:
     """The rows of a query from in_range, chain_members or latest, in its order."""
     ids = [r[0] for r in (await db.execute(query)).all()]
     return await ROWS.rows(db, ids)

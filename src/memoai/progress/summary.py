@@ -5,16 +5,35 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, select
 
+from memoai.db import Executor
 from memoai.deps import Caller
 from memoai.evaluations.models import Evaluation, Status
 from memoai.evaluations.schemas import EvaluationOut
-from memoai.evaluations.service import owned_by, to_out
+from memoai.evaluations.service import OwnerStatement, to_out
 from memoai.progress.chains import criterion_deltas, overall_delta
-from memoai.progress.rows import EvalRow, fetch, latest, row_of
+from memoai.progress.rows import ROWS, EvalRow, fetch, latest, row_of
 from memoai.progress.trends import streak_days
+
+History = list[tuple[Any, float | None, str, datetime]]
+# (id, overall, rubric version, time) of the owner's completed evaluations up to a time.
+_HISTORY = OwnerStatement(
+    lambda owner: (
+        select(
+            Evaluation.id,
+            Evaluation.overall_score,
+            Evaluation.rubric_version,
+            Evaluation.created_at,
+        )
+        .where(
+            owner,
+            Evaluation.status == Status.COMPLETED,
+            Evaluation.created_at <= bindparam("until", type_=Evaluation.created_at.type),
+        )
+        .order_by(Evaluation.created_at, Evaluation.id)
+    )
+)
 
 
 def owner_of(evaluation: Evaluation) -> Caller:
@@ -22,9 +41,7 @@ def owner_of(evaluation: Evaluation) -> Caller:
     return Caller(session_id=evaluation.session_id, user_id=evaluation.user_id)
 
 
-async def described(
-    db: AsyncSession, evaluation: Evaluation, *, reused: bool = False
-) -> EvaluationOut:
+async def described(db: Executor, evaluation: Evaluation, *, reused: bool = False) -> EvaluationOut:
     """The API view of an evaluation with its owner's progress summary: one call for routes."""
     out = to_out(evaluation, reused=reused)
     out.progress_summary = await summary_for(db, owner_of(evaluation), evaluation)
@@ -32,13 +49,16 @@ async def described(
 
 
 async def summary_for(
-    db: AsyncSession, caller: Caller, evaluation: Evaluation
+    db: Executor, caller: Caller, evaluation: Evaluation
 ) -> dict[str, Any] | None:
     """How this evaluation compares with the caller's previous one (or previous version)."""
     if evaluation.status != Status.COMPLETED:
         return None
-    history = await _history(db, caller, evaluation)
+    statement, params = _HISTORY.bind(caller, until=evaluation.created_at)
+    rows = (await db.execute(statement, params)).all()
+    history: History = [(r[0], r[1], r[2], r[3]) for r in rows]
     current = row_of(evaluation)
+    ROWS.remember(current)  # the next evaluation compares with this one: no read then
     previous, compared_with = await _previous(db, caller, current, history)
     same = [(i, s) for i, s, v, _ in history if v == current.rubric_version and s is not None]
     earlier_best = max((s for i, s in same if i != current.evaluation_id), default=None)
@@ -59,32 +79,8 @@ async def summary_for(
     return summary
 
 
-async def _history(
-    db: AsyncSession, caller: Caller, evaluation: Evaluation
-) -> list[tuple[Any, float | None, str, datetime]]:
-    """(id, overall, rubric version, time) of the caller's completed evaluations so far."""
-    result = await db.execute(
-        select(
-            Evaluation.id,
-            Evaluation.overall_score,
-            Evaluation.rubric_version,
-            Evaluation.created_at,
-        )
-        .where(
-            owned_by(caller),
-            Evaluation.status == Status.COMPLETED,
-            Evaluation.created_at <= evaluation.created_at,
-        )
-        .order_by(Evaluation.created_at, Evaluation.id)
-    )
-    return [(r[0], r[1], r[2], r[3]) for r in result.all()]
-
-
 async def _previous(
-    db: AsyncSession,
-    caller: Caller,
-    current: EvalRow,
-    history: list[tuple[Any, float | None, str, datetime]],
+    db: Executor, caller: Caller, current: EvalRow, history: History
 ) -> tuple[EvalRow | None, str | None]:
     """The version this one revises, else the caller's evaluation just before it."""
     if current.revision_of is not None:
@@ -96,7 +92,7 @@ async def _previous(
     ]
     if not earlier:
         return None, None
-    found = await fetch(db, latest(caller, Evaluation.id == earlier[-1]))
+    found = await ROWS.rows(db, earlier[-1:])  # the history query checked owner and status
     return (found[0], "previous_evaluation") if found else (None, None)
 
 

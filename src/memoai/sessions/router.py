@@ -54,7 +54,8 @@ async def start_session(request: Request, db: DbDep, settings: SettingsDep) -> J
     token, from_cookie = session_token(request)
     if token and from_cookie:
         try:
-            live = await service.resolve_session(db, token, settings.session_timeout)
+            async with request.app.state.db.engine.connect() as conn:
+                live = await service.resolve_session(conn, token, settings.session_timeout)
         except AppError:
             live = None
         if live is not None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from memoai.api import AppError, ErrorCode
 from memoai.db import utcnow
@@ -17,6 +18,33 @@ from memoai.sessions.models import Session
 TOKEN_BYTES = 32
 # Sliding expiry is written at most this often, so reads do not turn into writes.
 SLIDE_EVERY = timedelta(seconds=60)
+
+# Every request resolves its session: prebuilt Core statements, compiled once per process.
+_SESSIONS: Table = Session.__table__  # type: ignore[assignment]
+_BY_TOKEN = select(
+    _SESSIONS.c.id,
+    _SESSIONS.c.user_id,
+    _SESSIONS.c.expires_at,
+    _SESSIONS.c.last_seen_at,
+    _SESSIONS.c.revoked_at,
+).where(_SESSIONS.c.token_hash == bindparam("token_hash", type_=_SESSIONS.c.token_hash.type))
+_SLIDE = (
+    update(_SESSIONS)
+    .where(_SESSIONS.c.id == bindparam("session_id", type_=_SESSIONS.c.id.type))
+    .values(
+        last_seen_at=bindparam("now", type_=_SESSIONS.c.last_seen_at.type),
+        expires_at=bindparam("until", type_=_SESSIONS.c.expires_at.type),
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSession:
+    """What a request needs of its session."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID | None
+    expires_at: datetime
 
 
 def hash_token(token: str) -> str:
@@ -52,25 +80,26 @@ async def create_session(
     return session, token
 
 
-async def resolve_session(db: AsyncSession, token: str, timeout_seconds: int) -> Session:
+async def resolve_session(conn: AsyncConnection, token: str, timeout_seconds: int) -> LiveSession:
     """The live session behind a token, its expiry slid forward; raises for dead ones."""
-    session = await db.scalar(select(Session).where(Session.token_hash == hash_token(token)))
+    row = (await conn.execute(_BY_TOKEN, {"token_hash": hash_token(token)})).first()
     now = utcnow()
-    if session is None or session.revoked_at is not None:
+    if row is None or row.revoked_at is not None:
         raise AppError(
             401, ErrorCode.UNAUTHORIZED, "Your session is not valid. Start a new session."
         )
-    if session.expires_at <= now:
+    if row.expires_at <= now:
         raise AppError(
             401,
             ErrorCode.SESSION_EXPIRED,
             "Your session has expired. Start a new session; your earlier work stays stored.",
         )
-    if now - session.last_seen_at >= SLIDE_EVERY:
-        session.last_seen_at = now
-        session.expires_at = now + timedelta(seconds=timeout_seconds)
-        await db.commit()
-    return session
+    expires_at = row.expires_at
+    if now - row.last_seen_at >= SLIDE_EVERY:
+        expires_at = now + timedelta(seconds=timeout_seconds)
+        await conn.execute(_SLIDE, {"session_id": row.id, "now": now, "until": expires_at})
+        await conn.commit()
+    return LiveSession(id=row.id, user_id=row.user_id, expires_at=expires_at)
 
 
 async def revoke_session(db: AsyncSession, session_id: uuid.UUID) -> None:
