@@ -6,6 +6,8 @@ Evaluations are written straight into a temporary SQLite database (or PostgreSQL
 --database-url). Prints the figures.
 
     .venv/bin/python bench/export_progress.py [--runs 40] [--database-url postgresql://…]
+
+With --database-url (a PostgreSQL server), each part runs on its own scratch database.
 """
 
 from __future__ import annotations
@@ -25,9 +27,16 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from memoai.app import stop  # noqa: E402
 from memoai.db import utcnow  # noqa: E402
+from memoai.runtime import tune_collector  # noqa: E402
 from tests.progress.seed import only_session, seed  # noqa: E402
 
-from helpers import ApiClient, make_settings, open_client  # noqa: E402
+from helpers import (  # noqa: E402
+    ApiClient,
+    create_scratch_database,
+    drop_scratch_database,
+    make_settings,
+    open_client,
+)
 
 ALL = "/api/v1/progress?range=all"
 PARAGRAPH = (
@@ -82,11 +91,13 @@ async def timed(client: ApiClient, path: str, runs: int) -> list[float]:
 
 
 async def fresh(url: str | None, tmp: Path) -> tuple[object, ApiClient]:
+    """An app on an empty database: a new SQLite file, or the scratch PostgreSQL database."""
     db_url = url or f"sqlite:///{tmp / 'bench.db'}"
     settings = make_settings(
         db_url, tmp, ROOT / "config", log_level="WARNING", rate_limit_per_minute=1_000_000
     )
     app, client = await open_client(settings)
+    tune_collector()  # as `memoai serve` does once it has started
     await client.start_session()
     return app, client
 
@@ -150,15 +161,21 @@ async def main() -> None:
         tmp = Path(name)
         (tmp / "pdf").mkdir()
         (tmp / "progress").mkdir()
-        report(
-            "PDF (10k memo, 20 comments, 50 prior)",
-            await bench_pdf(args.database_url, tmp, args.runs),
-            0.3,
-        )
-        for range_name, samples in (
-            await bench_progress(args.database_url, tmp, args.runs)
-        ).items():
-            report(f"progress range={range_name} (1,000 evals)", samples, 0.05)
+        server = args.database_url
+        urls = [await create_scratch_database(server, "memoai_bench") if server else None]
+        urls.append(await create_scratch_database(server, "memoai_bench") if server else None)
+        try:
+            report(
+                "PDF (10k memo, 20 comments, 50 prior)",
+                await bench_pdf(urls[0], tmp, args.runs),
+                0.3,
+            )
+            for range_name, samples in (await bench_progress(urls[1], tmp, args.runs)).items():
+                report(f"progress range={range_name} (1,000 evals)", samples, 0.05)
+        finally:
+            for url in urls:
+                if server and url:
+                    await drop_scratch_database(server, url)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -17,7 +16,13 @@ from memoai.app import stop
 from memoai.db import Base, create_engine
 from memoai.settings import Settings
 
-from helpers import ApiClient, make_settings, open_client
+from helpers import (
+    ApiClient,
+    create_scratch_database,
+    drop_scratch_database,
+    make_settings,
+    open_client,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "config"
@@ -30,21 +35,11 @@ def postgres_database() -> Iterator[str]:
     """A scratch PostgreSQL database for this run, dropped at the end."""
     if not POSTGRES_URL:
         pytest.skip("MEMOAI_TEST_POSTGRES_URL is not set")
-    name = f"memoai_test_{uuid.uuid4().hex[:10]}"
-    base, _, _ = POSTGRES_URL.rpartition("/")
-
-    async def admin(sql: str) -> None:
-        engine = create_engine(POSTGRES_URL)
-        async with engine.connect() as conn:
-            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(sql))
-        await engine.dispose()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    url = asyncio.run(create_scratch_database(POSTGRES_URL))
     try:
-        yield f"{base}/{name}"
+        yield url
     finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(drop_scratch_database(POSTGRES_URL, url))
 
 
 async def empty_tables(url: str) -> None:

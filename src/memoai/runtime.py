@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from memoai.db import utcnow
+
+# Young collections every 10,000 allocations instead of 700: a request allocates thousands of
+# objects, and each collection stalls the event loop (measured under 50 simultaneous
+# evaluations: p95 2.24 -> about 2.16 s, /health p99 5.5 -> about 4 ms).
+GC_THRESHOLDS = (10_000, 10, 10)
+
+
+def tune_collector() -> None:
+    """Set a server process's garbage collector; called once, after the app is imported.
+
+    Everything alive by then (modules, classes, configuration) lives as long as the process, so
+    it is frozen out of the collector's sight: full collections otherwise scan that whole heap
+    each time, measured as 65-100 ms pauses in the middle of requests, about 2 ms once frozen.
+    Objects that die later are still freed.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 @dataclass

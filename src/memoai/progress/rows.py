@@ -67,7 +67,6 @@ def _completed(caller: Caller) -> Select[Any]:
     """Ids of the caller's completed evaluations, oldest first (only ids: the rest is cached)."""
     return (
         select(*_ORDERED_IDS)
-        .join(Submission, Submission.id == Evaluation.submission_id)
         .where(owned_by(caller), Evaluation.status == Status.COMPLETED)
         .order_by(Evaluation.created_at, Evaluation.id)
     )
@@ -109,8 +108,10 @@ def chain_members(caller: Caller) -> Select[Any]:
         else child.session_id == caller.session_id
     )
     revised = select(child.revision_of_id).where(child.revision_of_id.is_not(None), owner)
-    return _completed(caller).where(
-        or_(Submission.revision_of_id.is_not(None), Submission.id.in_(revised))
+    return (
+        _completed(caller)
+        .join(Submission, Submission.id == Evaluation.submission_id)
+        .where(or_(Submission.revision_of_id.is_not(None), Submission.id.in_(revised)))
     )
 
 
