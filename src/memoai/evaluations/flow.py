@@ -81,15 +81,21 @@ class EvaluationFlow:
                     payload,
                     revision_id=revision_id,
                     key=key,
-                    provider=self.provider.name,
-                    model=self.provider.model,
-                    config_version=config.version,
-                    rubric_version=config.rubric_version,
                     scale=(config.rubric.scale.min, config.rubric.scale.max),
+                    **self._provenance(config),
                 )
                 return evaluation, False
         async with self.db.sessions() as db:
             return await service.get(db, found), True
+
+    def _provenance(self, config: ActiveConfig) -> dict[str, str]:
+        """Who evaluates and against which configuration: stored with every run."""
+        return {
+            "provider": self.provider.name,
+            "model": self.provider.model,
+            "config_version": config.version,
+            "rubric_version": config.rubric_version,
+        }
 
     async def _check_budget(self, db: Executor, caller: Caller) -> None:
         budget = self.settings.llm_daily_budget_usd
@@ -123,10 +129,7 @@ class EvaluationFlow:
                 completed_at=None,
                 error_code=None,
                 error_message=None,
-                provider=self.provider.name,
-                model=self.provider.model,
-                config_version=config.version,
-                rubric_version=config.rubric_version,
+                **self._provenance(config),
                 request_key=service.request_key(
                     evaluation.submission.text_content,
                     config.version,
