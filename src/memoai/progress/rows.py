@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, Uuid, bindparam, or_, select
 from sqlalchemy.orm import aliased
 
 from memoai.db import Executor
@@ -61,6 +61,11 @@ _COLUMNS = (
 )
 _ORDERED_IDS: tuple[Any, ...] = (Evaluation.id,)
 CHUNK = 500  # ids per IN (...) list
+_ROWS_BY_ID = (
+    select(*_COLUMNS)
+    .join(Submission, Submission.id == Evaluation.submission_id)
+    .where(Evaluation.id.in_(bindparam("ids", expanding=True, type_=Uuid())))
+)
 
 
 def _completed(caller: Caller) -> Select[Any]:
@@ -149,11 +154,7 @@ class RowCache:
                 found[evaluation_id] = row
         for start in range(0, len(missing), CHUNK):
             chunk = missing[start : start + CHUNK]
-            result = await db.execute(
-                select(*_COLUMNS)
-                .join(Submission, Submission.id == Evaluation.submission_id)
-                .where(Evaluation.id.in_(chunk))
-            )
+            result = await db.execute(_ROWS_BY_ID, {"ids": chunk})
             for raw in result.all():
                 row = _row(raw)
                 found[row.evaluation_id] = row
