@@ -24,6 +24,9 @@ from evaluations_load import free_port, pct, wait_ready
 ROOT = Path(__file__).resolve().parent.parent
 # The browser suite's Chromium launch settings (tests/ is on the path as under pytest).
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 TABS = ("write", "overall", "detailed", "progress", "chat", "help", "debug")
 TARGET_MS = 50.0
 FCP_TARGET_MS = 500.0
@@ -73,8 +76,6 @@ def first_contentful_paints(
 ) -> dict[str, list[float]]:
     """FCP of each path, each load in a fresh browser context (nothing cached)."""
     from playwright.sync_api import sync_playwright
-
-    from tests.web.browser import CHROMIUM, CHROMIUM_ARGS
 
     paints: dict[str, list[float]] = {path: [] for path in paths}
     jar = [{"name": c.name, "value": c.value or "", "url": base} for c in cookies.jar]
