@@ -27,16 +27,11 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from memoai.app import stop  # noqa: E402
 from memoai.db import utcnow  # noqa: E402
+from memoai.ops.pgtools import create_database, drop_database  # noqa: E402
 from memoai.runtime import tune_collector  # noqa: E402
 from tests.progress.seed import only_session, seed  # noqa: E402
 
-from helpers import (  # noqa: E402
-    ApiClient,
-    create_scratch_database,
-    drop_scratch_database,
-    make_settings,
-    open_client,
-)
+from helpers import ApiClient, make_settings, open_client  # noqa: E402
 
 ALL = "/api/v1/progress?range=all"
 PARAGRAPH = (
@@ -162,8 +157,8 @@ async def main() -> None:
         (tmp / "pdf").mkdir()
         (tmp / "progress").mkdir()
         server = args.database_url
-        urls = [await create_scratch_database(server, "memoai_bench") if server else None]
-        urls.append(await create_scratch_database(server, "memoai_bench") if server else None)
+        urls = [await create_database(server, "memoai_bench") if server else None]
+        urls.append(await create_database(server, "memoai_bench") if server else None)
         try:
             report(
                 "PDF (10k memo, 20 comments, 50 prior)",
@@ -175,7 +170,7 @@ async def main() -> None:
         finally:
             for url in urls:
                 if server and url:
-                    await drop_scratch_database(server, url)
+                    await drop_database(server, url)
 
 
 if __name__ == "__main__":

@@ -14,15 +14,10 @@ from sqlalchemy import text
 
 from memoai.app import stop
 from memoai.db import Base, create_engine
+from memoai.ops import pgtools
 from memoai.settings import Settings
 
-from helpers import (
-    ApiClient,
-    create_scratch_database,
-    drop_scratch_database,
-    make_settings,
-    open_client,
-)
+from helpers import ApiClient, make_settings, open_client
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "config"
@@ -35,11 +30,11 @@ def postgres_database() -> Iterator[str]:
     """A scratch PostgreSQL database for this run, dropped at the end."""
     if not POSTGRES_URL:
         pytest.skip("MEMOAI_TEST_POSTGRES_URL is not set")
-    url = asyncio.run(create_scratch_database(POSTGRES_URL))
+    url = asyncio.run(pgtools.create_database(POSTGRES_URL, "memoai_test"))
     try:
         yield url
     finally:
-        asyncio.run(drop_scratch_database(POSTGRES_URL, url))
+        asyncio.run(pgtools.drop_database(POSTGRES_URL, url))
 
 
 async def empty_tables(url: str) -> None:

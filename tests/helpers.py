@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import text
 
 from memoai.app import create_app, start
-from memoai.db import create_engine
 from memoai.settings import Settings, load_settings
 
 
@@ -56,23 +53,3 @@ def stop_process(process: subprocess.Popen[Any], timeout: float = 10) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-
-
-async def _postgres_admin(url: str, sql: str) -> None:
-    engine = create_engine(url)
-    async with engine.connect() as conn:
-        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(text(sql))
-    await engine.dispose()
-
-
-async def create_scratch_database(server_url: str, prefix: str = "memoai_test") -> str:
-    """A new, empty PostgreSQL database on the server of `server_url`; returns its URL."""
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    await _postgres_admin(server_url, f'CREATE DATABASE "{name}"')
-    return f"{server_url.rpartition('/')[0]}/{name}"
-
-
-async def drop_scratch_database(server_url: str, url: str) -> None:
-    name = url.rpartition("/")[2]
-    await _postgres_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -23,14 +23,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 import httpx
+from sqlalchemy import make_url
 
+from memoai.ops import pgtools
 from tests.deploy.nginx_layout import Layout, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -237,25 +238,6 @@ def base_env(**values: str) -> dict[str, str]:
 # --- PostgreSQL and Redis --------------------------------------------------------------------
 
 
-async def _admin(url: str, sql: str) -> None:
-    from memoai.ops.pgtools import admin_execute
-
-    await admin_execute(url, sql)
-
-
-def create_database(admin_url: str, prefix: str = "memoai_topology") -> tuple[str, str]:
-    """A new empty database on the server of `admin_url`: (its name, its URL)."""
-    from memoai.ops.pgtools import with_database
-
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
-    return name, with_database(admin_url, name)
-
-
-def drop_database(admin_url: str, name: str) -> None:
-    asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
 def table_names(url: str) -> list[str]:
     async def names() -> list[str]:
         from sqlalchemy import text
@@ -277,7 +259,7 @@ def table_names(url: str) -> list[str]:
 
 def postgres_problem(url: str) -> str | None:
     try:
-        asyncio.run(_admin(url, "SELECT 1"))
+        asyncio.run(pgtools.admin_execute(url, "SELECT 1"))
     except Exception as exc:
         return f"PostgreSQL at MEMOAI_TEST_POSTGRES_URL is unreachable: {type(exc).__name__}"
     return None
@@ -414,7 +396,6 @@ class Stack:
         self.backend_ports = [free_port(), free_port()]
         self.frontend_port = free_port()
         self.fake_port = free_port()
-        self.database_name = ""
         self.database_url = ""
         self.services: dict[str, Service] = {}
         self.jwt_secret = secrets.token_hex(32)
@@ -454,7 +435,9 @@ class Stack:
         shutil.copytree(CONFIG_DIR, self.prefix / "config")
         for folder in ("data", "backups", "logs"):
             (self.prefix / folder).mkdir()
-        self.database_name, self.database_url = create_database(self.admin_postgres_url)
+        self.database_url = asyncio.run(
+            pgtools.create_database(self.admin_postgres_url, "memoai_topology")
+        )
         self.memoai("db", "upgrade")
 
         fake = self._add(
@@ -557,8 +540,9 @@ class Stack:
 
     def destroy_database(self) -> None:
         """The disaster: the database is gone (dropped), an empty one stands in its place."""
-        drop_database(self.admin_postgres_url, self.database_name)
-        asyncio.run(_admin(self.admin_postgres_url, f'CREATE DATABASE "{self.database_name}"'))
+        name = make_url(self.database_url).database
+        asyncio.run(pgtools.drop_database(self.admin_postgres_url, self.database_url))
+        asyncio.run(pgtools.admin_execute(self.admin_postgres_url, f'CREATE DATABASE "{name}"'))
 
     def start_backends(self) -> None:
         """Start every replica that is not running (in parallel), and wait until all are ready."""
@@ -613,8 +597,8 @@ class Stack:
             except Exception as exc:  # keep going: every process must go
                 errors.append(f"{name}: {exc}")
         try:
-            if self.database_name:
-                drop_database(self.admin_postgres_url, self.database_name)
+            if self.database_url:
+                asyncio.run(pgtools.drop_database(self.admin_postgres_url, self.database_url))
         finally:
             delete_redis_keys(self.redis_url, self.addresses)
         if errors:

@@ -94,12 +94,24 @@ async def admin_execute(url: str, sql: str) -> None:
         await engine.dispose()
 
 
+async def create_database(url: str, prefix: str = "memoai_scratch") -> str:
+    """A new, empty database on the server of `url`; returns its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    await admin_execute(url, f'CREATE DATABASE "{name}"')
+    return with_database(url, name)
+
+
+async def drop_database(url: str, database_url: str) -> None:
+    """Drop the database `database_url` names, connected through `url` (another database)."""
+    name = make_url(database_url).database
+    await admin_execute(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @asynccontextmanager
 async def scratch_database(url: str, prefix: str = "memoai_scratch") -> AsyncIterator[str]:
     """A new, empty database on the same server, dropped afterwards whatever happens."""
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    await admin_execute(url, f'CREATE DATABASE "{name}"')
+    scratch = await create_database(url, prefix)
     try:
-        yield with_database(url, name)
+        yield scratch
     finally:
-        await admin_execute(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await drop_database(url, scratch)
