@@ -28,6 +28,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.deploy.processes import temp_prefix, wait_until
 from tests.deploy.topology import (
     MEMOAI,
     NGINX,
@@ -37,8 +38,6 @@ from tests.deploy.topology import (
     postgres_problem,
     redis_problem,
     table_names,
-    temp_prefix,
-    wait_until,
 )
 
 pytestmark = pytest.mark.slow
