@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from memoai.app import stop
 from memoai.db import utcnow
@@ -53,6 +53,25 @@ async def test_expired_session(client: ApiClient) -> None:
     response = await client.get("/api/v1/evaluations")
     assert response.status_code == 401
     assert response.json()["errors"][0]["code"] == "SESSION_EXPIRED"
+
+
+async def test_a_used_session_slides_forward(client: ApiClient) -> None:
+    """Seen over a minute ago and close to expiring: a request moves its expiry forward."""
+    app = client._transport.app  # type: ignore[attr-defined]
+    long_ago, soon = utcnow() - timedelta(minutes=5), utcnow() + timedelta(minutes=1)
+    async with app.state.db.sessions() as db:
+        await db.execute(update(Session).values(last_seen_at=long_ago, expires_at=soon))
+        await db.commit()
+    assert (await client.get("/api/v1/evaluations")).status_code == 200
+    async with app.state.db.sessions() as db:
+        session = (await db.scalars(select(Session))).one()
+    timeout = timedelta(seconds=app.state.settings.session_timeout)
+    assert session.last_seen_at > long_ago + timedelta(minutes=4)
+    assert session.expires_at >= session.last_seen_at + timeout - timedelta(seconds=1)
+    # Seen just now: the next request reads only (the expiry is written at most once a minute).
+    assert (await client.get("/api/v1/evaluations")).status_code == 200
+    async with app.state.db.sessions() as db:
+        assert (await db.scalars(select(Session))).one().expires_at == session.expires_at
 
 
 async def test_ended_session_is_refused(client: ApiClient) -> None:
