@@ -11,17 +11,24 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies in their own layer: rebuilt only when pyproject.toml changes, not on every
-# source edit. The list is read from pyproject.toml itself, so there is no second copy of it.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; deps = tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']; open('/tmp/requirements.txt', 'w').write('\n'.join(deps) + '\n')" \
-    && pip install --no-cache-dir -r /tmp/requirements.txt \
-    && rm /tmp/requirements.txt
+# The Noto fonts draw every script and emoji in the PDF report (export/fonts.py).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+       fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji \
+    && rm -rf /var/lib/apt/lists/*
+
+# Dependencies in their own layer, exactly the versions and hashes of requirements.lock
+# (`make lock` refreshes it from pyproject.toml): rebuilt only when the lock changes.
+COPY pyproject.toml requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 
 COPY README.md ./
 COPY src ./src
 COPY config ./config
-RUN pip install --no-cache-dir --no-deps --editable . \
+# The interface's translations compiled from their catalogs (.po in git, .mo built here);
+# then the project itself, built with the locked setuptools (no unpinned build environment).
+RUN pybabel compile --domain messages --directory src/memoai/locale \
+    && pip install --no-cache-dir --no-deps --no-build-isolation --editable . \
     && useradd --create-home --uid 1000 --user-group --shell /usr/sbin/nologin memoai \
     && mkdir -p /app/data /app/backups \
     && chown -R 1000:1000 /app/data /app/backups /app/config

@@ -4,15 +4,48 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint typecheck system llama bench clean
+# Dependencies come from the lock files (exact versions and hashes; `make lock` refreshes them
+# from pyproject.toml): requirements-dev.lock here, requirements.lock in the Docker images.
+# The llama extra (the real model server of the slow suite) is built by `make llama` instead.
+LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links --no-emit-trusted-host
+PIP_TOOLS := pip-tools==7.6.2
 
-$(STAMP): pyproject.toml
+.PHONY: run test test-fast lint typecheck system llama bench clean lock catalogs messages
+
+# The interface's translations (babel.cfg, memoai/translations.py): the .po files are the
+# source, kept in git; the .mo files are compiled here and in the Docker builds, never committed.
+LOCALE := src/memoai/locale
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard $(LOCALE)/*/LC_MESSAGES/messages.po))
+
+$(STAMP): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-run: $(STAMP)
+# After changing dependencies in pyproject.toml: pins what is new, keeps the other pins.
+# `make lock UPGRADE=--upgrade` moves every pin to the newest release. Commit both files.
+lock: $(STAMP)
+	$(BIN)/pip install --quiet $(PIP_TOOLS)
+	$(BIN)/pip-compile $(LOCK_FLAGS) $(UPGRADE) --extra dev --build-deps-for editable \
+		--output-file requirements-dev.lock pyproject.toml
+	$(BIN)/pip-compile $(LOCK_FLAGS) --build-deps-for wheel --constraint requirements-dev.lock \
+		--output-file requirements.lock pyproject.toml
+
+catalogs: $(CATALOGS)
+
+$(LOCALE)/%/LC_MESSAGES/messages.mo: $(LOCALE)/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+# After marking or changing English text: the template of every message, then each language's
+# catalog brought up to date (new messages empty, changed ones fuzzy) for a translator.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg --sort-by-file --add-location=file \
+		--no-wrap --omit-header -o $(LOCALE)/messages.pot src
+	$(BIN)/pybabel update --no-wrap --ignore-obsolete -i $(LOCALE)/messages.pot -d $(LOCALE)
+
+run: $(STAMP) catalogs
 	$(BIN)/memoai serve --host $${HOST:-127.0.0.1} --port $${PORT:-8000}
 
 system:
@@ -21,15 +54,19 @@ system:
 llama: $(STAMP)
 	bash scripts/setup-llama.sh $(BIN)/python
 
-test: system $(STAMP) llama lint typecheck
-	$(BIN)/pytest -q -p no:cacheprovider
+# The suite on every core (modules stay whole on one worker; the Redis ones share one), then
+# the few tests that load the whole machine or measure timings, alone.
+test: system $(STAMP) catalogs llama lint typecheck
+	$(BIN)/pytest -q -p no:cacheprovider --durations=30 -n auto --dist loadgroup -m "not serial"
+	$(BIN)/pytest -q -p no:cacheprovider --durations=10 -m serial
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) catalogs
 	$(BIN)/pytest -q -m "not slow" -x
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports  # packages in layers, no import cycle (pyproject.toml)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -18,6 +18,7 @@ class LeanClient:
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
         self.cookies: dict[str, str] = {}
+        self.headers: dict[str, str] = {}  # sent with every request (e.g. Authorization)
         self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
     async def request(self, method: str, path: str, body: Any = None) -> tuple[int, dict[str, Any]]:
@@ -30,6 +31,7 @@ class LeanClient:
         if payload:
             head.append("Content-Type: application/json")
         head.append(f"Content-Length: {len(payload)}")
+        head.extend(f"{k}: {v}" for k, v in self.headers.items())
         if self.cookies:
             head.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
         writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + payload)

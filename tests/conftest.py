@@ -8,6 +8,7 @@ import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -45,6 +46,19 @@ async def empty_tables(url: str) -> None:
             names = ", ".join(t.name for t in reversed(Base.metadata.sorted_tables))
             await conn.execute(text(f"TRUNCATE {names} CASCADE"))
     await engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """One headless Chromium per test module (the browser suites open contexts in it)."""
+    from playwright import sync_api
+
+    from tests.web import browser
+
+    with sync_api.sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=browser.CHROMIUM, args=browser.CHROMIUM_ARGS)
+        yield launched
+        launched.close()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -86,3 +100,15 @@ async def client(app_client: ApiClient) -> ApiClient:
     """A client with an anonymous session cookie."""
     await app_client.start_session()
     return app_client
+
+
+# Modules that share state outside their own temporary files (Redis keys and channels) run
+# on one pytest-xdist worker, one after the other; every other module is a unit of its own,
+# so its module-scoped servers start once. Without xdist the marks do nothing.
+SHARED_REDIS = {"test_ratelimit.py", "test_shared_lockout.py", "test_topology.py"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        group = "redis" if item.path.name in SHARED_REDIS else str(item.path)
+        item.add_marker(pytest.mark.xdist_group(group))

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import orjson
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
+from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -18,10 +19,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 
+from memoai import sqlite_driver
 from memoai.settings import sqlite_path
-from memoai.sqlite_inline import InlineConnection
-from memoai.sqlite_inline import connect as inline_connect
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -30,9 +31,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-# Short: a lock held by another process (a maintenance run) stalls the event loop this long.
-SQLITE_BUSY_TIMEOUT_MS = 2000
-
 
 # What Core statements run on: the hot paths use plain connections (no ORM unit of work), the
 # routes' request-scoped ORM sessions run the same statements.
@@ -87,15 +85,6 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.close()
-
-
 def json_text(value: Any) -> str:
     """JSON columns are written (and read, with orjson.loads) by orjson: the progress view parses
     thousands of them on a cold cache, where the standard library's parser is the biggest cost."""
@@ -105,8 +94,13 @@ def json_text(value: Any) -> str:
 JSON_CODEC: dict[str, Any] = {"json_serializer": json_text, "json_deserializer": orjson.loads}
 
 
-def create_engine(url: str, pool_size: int = 10) -> AsyncEngine:
-    """An async engine with WAL and foreign keys on SQLite, a sized pool on PostgreSQL."""
+def create_engine(
+    url: str, pool_size: int = 10, *, statement_limit_s: float | None = None
+) -> AsyncEngine:
+    """An async engine with WAL and foreign keys on SQLite, a sized pool on PostgreSQL.
+
+    `statement_limit_s` bounds each SQLite statement (the server's engine sets it; tools that
+    run long operations such as backups do not)."""
     url = async_url(url)
     if is_sqlite(url):
         path = sqlite_path(url)
@@ -115,22 +109,22 @@ def create_engine(url: str, pool_size: int = 10) -> AsyncEngine:
         # One connection, handed out in turn by an asyncio-aware pool: SQLite allows one writer
         # at a time, and its busy handler backs off with sleeps of up to 100 ms, so queueing
         # in the pool is far faster under load than letting connections collide in the file.
-        # The connection runs SQLite on the loop's thread (see memoai.sqlite_inline).
-        database = str(path) if path is not None else ":memory:"
+        # SQLite runs on the connection's own thread, one hand-off per statement (see
+        # memoai.sqlite_driver); the file name and options are the ones the dialect reads.
+        database, options = sqlite_driver.connect_args(make_url(url), SQLiteDialect_aiosqlite())
 
-        async def connect() -> InlineConnection:
-            return await inline_connect(database, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+        async def connect() -> sqlite_driver.Connection:
+            return await sqlite_driver.Connection.open(database, options, statement_limit_s)
 
-        engine = create_async_engine(
+        return create_async_engine(
             url,
             async_creator=connect,
+            poolclass=AsyncAdaptedQueuePool,
             pool_size=1,
             max_overflow=0,
             pool_timeout=60,
             **JSON_CODEC,
         )
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        return engine
     return create_async_engine(
         url,
         pool_size=pool_size,
@@ -142,11 +136,18 @@ def create_engine(url: str, pool_size: int = 10) -> AsyncEngine:
 
 
 class Database:
-    """The engine and its session factory, owned by the app (one per process)."""
+    """The engine and its session factory, owned by the app (one per process); SQLite
+    statements are time-limited."""
 
-    def __init__(self, url: str, pool_size: int = 10) -> None:
+    def __init__(
+        self,
+        url: str,
+        pool_size: int = 10,
+        *,
+        statement_limit_s: float | None = sqlite_driver.SQLITE_STATEMENT_LIMIT_S,
+    ) -> None:
         self.url = url
-        self.engine = create_engine(url, pool_size)
+        self.engine = create_engine(url, pool_size, statement_limit_s=statement_limit_s)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     async def session(self) -> AsyncIterator[AsyncSession]:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import errno
 import logging
+from email.message import Message
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from memoai.api import AppError, ErrorCode, error_item, fail
 
@@ -31,11 +33,34 @@ async def app_error(request: Request, exc: Exception) -> JSONResponse:
     return fail(exc.status, [exc.as_error()], headers=exc.headers)
 
 
+INTERNAL_MESSAGE = "Something went wrong on our side. Nothing you wrote was lost; try again."
+
+
 async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     raw = await request.body()
+    if raw and _about_body(exc) and not is_json(request.headers.get("content-type")):
+        code, message = HTTP_CODES[415]
+        found = request.headers.get("content-type") or "no Content-Type"
+        return fail(415, [error_item(code, message, details={"content_type": found})])
     errors = [_validation_item(err, raw) for err in exc.errors()]
     return fail(422 if not _is_body_syntax(errors) else 400, errors)
+
+
+def is_json(content_type: str | None) -> bool:
+    """application/json or any application/*+json, parameters (charset) aside."""
+    if not content_type:
+        return False
+    message = Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
+
+
+def _about_body(exc: RequestValidationError) -> bool:
+    return any(tuple(err.get("loc", ()))[:1] == ("body",) for err in exc.errors())
 
 
 def _is_body_syntax(errors: list[dict[str, Any]]) -> bool:
@@ -75,35 +100,132 @@ async def http_error(request: Request, exc: Exception) -> JSONResponse:
         return fail(400, [_body_syntax_item(await request.body())])
     code, message = HTTP_CODES.get(exc.status_code, (ErrorCode.VALIDATION_ERROR, str(exc.detail)))
     headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request)) or headers.get("Allow", "")
     return fail(exc.status_code, [error_item(code, message)], headers=headers)
 
 
-async def database_error(request: Request, exc: Exception) -> JSONResponse:
-    text = str(exc).lower()
-    if "locked" in text or "busy" in text:
-        return fail(
-            503,
-            [error_item(ErrorCode.DATABASE_BUSY, "The database is busy. Try again in a moment.")],
-            headers={"Retry-After": "2"},
+PROBED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the request's path takes, over all the routes that share the path
+    (Starlette's own 405 names only the first route it found). Asks the app's routes with
+    each method in turn, so included routers are searched the way dispatch searches them."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in PROBED_METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
         )
-    return await unexpected_error(request, exc)
+    ]
+
+
+# Why the database refused a statement, from its own error codes: SQLite's result names
+# (Python's sqlite3 exposes them), PostgreSQL's SQLSTATEs; the message text is the fallback.
+SQLITE_NAMES = {
+    "SQLITE_FULL": ErrorCode.DISK_FULL,
+    "SQLITE_READONLY": ErrorCode.DATABASE_READ_ONLY,
+    "SQLITE_BUSY": ErrorCode.DATABASE_BUSY,
+    "SQLITE_LOCKED": ErrorCode.DATABASE_BUSY,
+    # A statement stopped at the server's time limit (memoai.sqlite_driver): worth a retry.
+    "SQLITE_INTERRUPT": ErrorCode.DATABASE_BUSY,
+}
+SQLSTATES = {
+    "53100": ErrorCode.DISK_FULL,  # disk_full
+    "25006": ErrorCode.DATABASE_READ_ONLY,  # read_only_sql_transaction
+    "55P03": ErrorCode.DATABASE_BUSY,  # lock_not_available
+    "57014": ErrorCode.DATABASE_BUSY,  # query_canceled (statement_timeout)
+}
+MESSAGES = (
+    ("database or disk is full", ErrorCode.DISK_FULL),
+    ("no space left on device", ErrorCode.DISK_FULL),
+    ("readonly database", ErrorCode.DATABASE_READ_ONLY),
+    ("read-only transaction", ErrorCode.DATABASE_READ_ONLY),
+    ("locked", ErrorCode.DATABASE_BUSY),
+    ("busy", ErrorCode.DATABASE_BUSY),
+    ("interrupted", ErrorCode.DATABASE_BUSY),
+)
+NOT_SAVED = "so nothing you sent was saved. Keep a copy of your text and try again later"
+STORAGE_ANSWERS: dict[ErrorCode, tuple[int, str, dict[str, str]]] = {
+    ErrorCode.DISK_FULL: (
+        507,
+        f"The server's storage is full, {NOT_SAVED}; tell an administrator.",
+        {},
+    ),
+    ErrorCode.DATABASE_READ_ONLY: (
+        503,
+        f"The database cannot be written to (it is read-only), {NOT_SAVED}; tell an administrator.",
+        {"Retry-After": "30"},
+    ),
+    ErrorCode.DATABASE_BUSY: (
+        503,
+        "The database is busy. Try again in a moment.",
+        {"Retry-After": "2"},
+    ),
+}
+
+
+def storage_fault(exc: BaseException) -> ErrorCode | None:
+    """DISK_FULL, DATABASE_READ_ONLY or DATABASE_BUSY when storage refused the work, else None."""
+    if isinstance(exc, OSError):
+        return ErrorCode.DISK_FULL if exc.errno == errno.ENOSPC else None
+    if not isinstance(exc, DBAPIError):
+        return None
+    orig = exc.orig
+    name = str(getattr(orig, "sqlite_errorname", "") or "")
+    for prefix, code in SQLITE_NAMES.items():
+        if name == prefix or name.startswith(prefix + "_"):
+            return code
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if state in SQLSTATES:
+        return SQLSTATES[str(state)]
+    text = str(orig).lower()
+    return next((code for needle, code in MESSAGES if needle in text), None)
+
+
+def partly_saved(code: ErrorCode, saved: str, lost: str) -> AppError:
+    """The storage answer when the first part of the work was stored before storage failed:
+    it says what was kept (`saved`) and what was not (`lost`)."""
+    status, _, headers = STORAGE_ANSWERS[code]
+    reason = {
+        ErrorCode.DISK_FULL: "the server's storage is full",
+        ErrorCode.DATABASE_READ_ONLY: "the database became read-only",
+        ErrorCode.DATABASE_BUSY: "the database is busy",
+    }[code]
+    return AppError(status, code, f"{saved}, but {reason}, so {lost}.", headers=headers)
+
+
+def storage_answer(code: ErrorCode) -> JSONResponse:
+    status, message, headers = STORAGE_ANSWERS[code]
+    return fail(status, [error_item(code, message)], headers=headers)
+
+
+async def database_error(request: Request, exc: Exception) -> JSONResponse:
+    code = storage_fault(exc)
+    if code is None:
+        log.exception("database error")
+        return internal_error()
+    if code != ErrorCode.DATABASE_BUSY:
+        log.error("storage refused a write", extra={"error_code": str(code), "error": str(exc)})
+    return storage_answer(code)
 
 
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        log.error("disk full")
-        return fail(
-            507,
-            [error_item(ErrorCode.DISK_FULL, "The server's disk is full. Tell an administrator.")],
-        )
-    log.exception("unexpected error")
-    message = "Something went wrong on our side. Nothing you wrote was lost; try again."
-    return fail(500, [error_item(ErrorCode.INTERNAL_ERROR, message)])
+    """The answer to an unhandled error; RequestContextMiddleware (ops/http.py) runs it inside
+    the request's context and has already logged the traceback with the request id."""
+    code = storage_fault(exc)
+    return storage_answer(code) if code is not None else internal_error()
+
+
+def internal_error() -> JSONResponse:
+    return fail(500, [error_item(ErrorCode.INTERNAL_ERROR, INTERNAL_MESSAGE)])
 
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(AppError, app_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(HTTPException, http_error)
-    app.add_exception_handler(OperationalError, database_error)
+    app.add_exception_handler(DBAPIError, database_error)
     app.add_exception_handler(Exception, unexpected_error)

@@ -11,9 +11,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from memoai.addresses import parse_addresses
 
 AppEnv = Literal["development", "staging", "production"]
 Provider = Literal["claude", "openai", "offline"]
@@ -28,6 +30,9 @@ SECRET_FIELDS = (
     "database_url",
     "redis_url",
     "jwt_previous_secret_keys",
+    "metrics_token",
+    "backup_s3_access_key_id",
+    "backup_s3_secret_access_key",
 )
 
 # Seed §7.1: what each environment defaults to when the variable is not set.
@@ -123,11 +128,18 @@ class Settings(BaseSettings):
     rate_limit_evaluations_per_minute: int = Field(20, ge=1)
     rate_limit_chat_per_minute: int = Field(30, ge=1)
     rate_limit_admin_per_minute: int = Field(120, ge=1)
+    rate_limit_reads_per_minute: int = Field(300, ge=1)  # GETs; one page view counts once
     rate_limit_enabled: bool = True
     redis_url: str | None = None
     max_body_bytes: int = Field(256 * 1024, ge=1024)
     forwarded_allow_ips: str = Field(
-        "127.0.0.1", description="proxies trusted for X-Forwarded-For/-Proto ('*' behind nginx)"
+        "", description="proxies (IPs, CIDR networks, '*') whose X-Forwarded-For/-Proto count"
+    )
+    metrics_allowed_ips: str = Field(
+        "127.0.0.1,::1", description="callers that see /metrics and readiness details"
+    )
+    metrics_token: SecretStr | None = Field(
+        None, description="Bearer token that also opens /metrics and readiness details"
     )
 
     # LLM provider
@@ -154,8 +166,21 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     backup_dir: Path = Path("data/backups")
     backup_encryption_key: SecretStr | None = None
+    # Production makes no unencrypted backup unless this says it is on purpose.
+    backup_allow_unencrypted: bool = False
     backup_keep_daily: int = Field(7, ge=1)
     backup_keep_weekly: int = Field(4, ge=0)
+    # Off-site copies (ops/offsite.py): s3://bucket/prefix; unset keeps backups on this disk.
+    backup_s3_url: str | None = Field(
+        None, pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$"
+    )
+    backup_s3_endpoint_url: str | None = None  # S3-compatible storage other than AWS
+    backup_s3_region: str = "us-east-1"
+    backup_s3_access_key_id: SecretStr | None = None
+    backup_s3_secret_access_key: SecretStr | None = None
+    # Continuous replication of SQLite (ops/litestream.py, deploy/litestream/litestream.yml).
+    litestream_replica_url: str | None = None
+    litestream_config: Path = Path("/etc/litestream.yml")
     retention_submissions: int = Field(0, ge=0, description="keep the newest N; 0 keeps all")
     maintenance_interval_seconds: int = Field(3600, ge=60)
     memo_min_chars: int = Field(1, ge=1)
@@ -179,6 +204,12 @@ class Settings(BaseSettings):
             env_settings,
             dotenv_settings,
         )
+
+    @field_validator("forwarded_allow_ips", "metrics_allowed_ips")
+    @classmethod
+    def _address_list(cls, value: str) -> str:
+        parse_addresses(value)  # raises ValueError naming the bad entry
+        return value
 
     @model_validator(mode="after")
     def _apply_profile(self) -> Settings:
@@ -238,7 +269,10 @@ class Settings(BaseSettings):
                 "(generate one with: openssl rand -hex 32)"
             )
         if self.debug_mode:
-            problems.append("DEBUG_MODE is on; debug data must not be collected in production")
+            problems.append(
+                "DEBUG_MODE is on; production never starts in debug mode (an administrator can "
+                "switch it on at run time for a set time: POST /api/v1/admin/debug/toggle)"
+            )
         if not self.https_only:
             problems.append("HTTPS_ONLY is off")
         if not self.secure_cookies:

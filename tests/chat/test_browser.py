@@ -17,14 +17,12 @@ from tests.web import browser as b
 from tests.web.samples import config_data
 from tests.web.test_browser import (
     Watched,
-    chromium,
     expect,
     open_tab,
     submit,
     wait_for_feedback,
 )
 
-__all__ = ["chromium"]
 pytestmark = pytest.mark.slow
 XSS = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
 

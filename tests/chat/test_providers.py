@@ -55,8 +55,10 @@ async def started_client(
 async def claude_client(
     db_url: str, tmp_path: Path, config_dir: Path, anthropic_fake: FakeServer
 ) -> AsyncIterator[ApiClient]:
+    # The whole reply must arrive within the timeout: 2 s leaves the streamed test's ~0.6 s
+    # of paced chunks room on a loaded CI machine, and the fakes' 5 s hang still exceeds it.
     settings = make_settings(
-        db_url, tmp_path, config_dir, **claude(anthropic_fake, llm_timeout_seconds=1.0)
+        db_url, tmp_path, config_dir, **claude(anthropic_fake, llm_timeout_seconds=2.0)
     )
     app, client = await started_client(settings)
     try:

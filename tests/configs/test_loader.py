@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from memoai.configs.loader import ConfigError, ConfigRegistry, load_active_config, validate_config
+from memoai.configs.loader import ConfigError, load_active_config, validate_config
 from memoai.configs.schemas import AuthConfig, Context, Rubric
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "config"
@@ -264,69 +263,3 @@ def test_version_follows_content_not_secrets(config_dir: Path) -> None:
     assert changed.version != first.version
     assert changed.hashes["rubric"] != first.hashes["rubric"]
     assert changed.hashes["prompt"] == first.hashes["prompt"]
-
-
-# --- the registry --------------------------------------------------------------------------
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def rewrite(path: Path, text: str, clock: Clock) -> None:
-    """Write and move time on, so the change is visible however coarse the file clock."""
-    path.write_text(text)
-    stamp = path.stat().st_mtime_ns + 1_000_000_000
-    os.utime(path, ns=(stamp, stamp))
-    clock.now += 1.5
-
-
-def test_registry_follows_file_changes_and_keeps_last_valid(config_dir: Path) -> None:
-    clock = Clock()
-    registry = ConfigRegistry(config_dir, {}, clock=clock)
-    original = registry.current()
-    context = config_dir / "context.yaml"
-
-    rewrite(context, "organisation: Acme Clinics\ntemplate: At {organisation}.\n", clock)
-    changed = registry.current()
-    assert changed.context.organisation == "Acme Clinics"
-    assert changed.version != original.version and registry.problems == []
-
-    rewrite(context, "organisation: Acme Clinics\ntemplate: [unclosed\n", clock)
-    assert registry.current() is changed
-    assert len(registry.problems) == 1
-    assert registry.problems[0].startswith("context.yaml line 3, column 1: expected")
-
-    rewrite(context, "organisation: Fixed\ntemplate: At {organisation}.\n", clock)
-    assert registry.current().context.organisation == "Fixed"
-    assert registry.problems == []
-
-
-def test_registry_checks_files_at_most_once_per_interval(config_dir: Path) -> None:
-    clock = Clock()
-    registry = ConfigRegistry(config_dir, {}, clock=clock)
-    context = config_dir / "context.yaml"
-    context.write_text("organisation: Soon\ntemplate: x\n")
-    os.utime(context, ns=(1, 1))
-    clock.now += 0.5
-    assert registry.current().context.organisation != "Soon"
-    clock.now += 0.6
-    assert registry.current().context.organisation == "Soon"
-
-
-def test_registry_reload_reports_missing_file(config_dir: Path) -> None:
-    registry = ConfigRegistry(config_dir, {}, clock=Clock())
-    before = registry.current()
-    (config_dir / "llm.yaml").unlink()
-    assert registry.reload() is before
-    assert "llm.yaml" in registry.problems[0]
-
-
-def test_registry_refuses_to_start_on_invalid_config(config_dir: Path) -> None:
-    (config_dir / "rubric.yaml").write_text("")
-    with pytest.raises(ConfigError, match="at least one criterion"):
-        ConfigRegistry(config_dir, {})

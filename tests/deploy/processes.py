@@ -206,7 +206,7 @@ def base_env(**values: str) -> dict[str, str]:
     """A clean environment: nothing of the caller's settings leaks into the services."""
     env = {
         name: os.environ[name]
-        for name in ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR")
+        for name in ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "PYTHONPATH")
         if name in os.environ
     }
     env["PYTHONUNBUFFERED"] = "1"

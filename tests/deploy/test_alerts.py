@@ -207,6 +207,20 @@ tests:
         alertname: MemoAIHighLatency
         exp_alerts:
           - exp_labels: {{severity: warning}}
+  - interval: 1m
+    input_series:
+      - series: 'memoai_rate_limit_fallback_total{{instance="b1",job="memoai-backend"}}'
+        values: '0+10x20'       # Redis unreachable: b1 counts on its own
+      - series: 'memoai_rate_limit_fallback_total{{instance="b2",job="memoai-backend"}}'
+        values: '5x20'          # fell back once, long ago: flat since
+    alert_rule_test:
+      - eval_time: 3m
+        alertname: MemoAIRateLimitsNotShared
+        exp_alerts: []
+      - eval_time: 10m
+        alertname: MemoAIRateLimitsNotShared
+        exp_alerts:
+          - exp_labels: {{severity: warning, instance: b1}}
 """
 
 

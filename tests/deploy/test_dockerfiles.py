@@ -152,6 +152,17 @@ def test_dependencies_are_installed_before_the_sources_are_copied(dockerfile: Pa
     assert copy_pyproject < install_deps < copy_src
 
 
+@pytest.mark.parametrize("dockerfile", [DEV, PROD], ids=lambda p: p.name)
+def test_dependencies_come_from_the_lock_file_with_hashes(dockerfile: Path) -> None:
+    runs = [args for keyword, args in first_stage(dockerfile) if keyword == "RUN"]
+    installs = [args for args in runs if "pip install" in args or "pip wheel" in args]
+    assert "pip install --no-cache-dir --require-hashes -r requirements.lock" in installs[0]
+    # The app itself adds nothing: no dependency and no unpinned build environment.
+    assert all("--no-deps --no-build-isolation" in args for args in installs[1:]), installs
+    lock = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    assert "--hash=sha256:" in lock and "://" not in lock  # no index address written
+
+
 def test_production_image_is_multi_stage_without_build_tools() -> None:
     steps = instructions(PROD)
     assert sum(1 for keyword, _ in steps if keyword == "FROM") >= 2

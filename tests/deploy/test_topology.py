@@ -3,10 +3,12 @@
 nginx (rendered from nginx/nginx.conf.template by scripts/render-nginx.sh, certificate from
 scripts/make-cert.sh) in front of two `memoai api` replicas and one `memoai web`, on a scratch
 PostgreSQL database, rate limits shared through Redis, the fake Anthropic server as the model.
-Everything over HTTPS through nginx, as a browser or an API client would see it: the evaluation
-journey, security headers, the HTTP redirect, body limits, rate limits across replicas, a
-replica killed and a rolling restart under load (no request may fail), and a backup restored
-after the database was destroyed.
+Everything over HTTPS through nginx, as a browser or an API client would see it, and signed in
+as production requires (`memoai users create` accounts, tests/deploy/accounts.py): a signed-out
+visitor sent to the login page, the evaluation journey, security headers, the HTTP redirect,
+body limits, rate limits across replicas, a replica killed and a rolling restart under load (no
+request may fail; the shipped scripts/rolling-restart.sh), and a backup restored after the
+database was destroyed.
 
 The tests share one topology (module scope) and run in file order; each one leaves both
 replicas running.
@@ -28,7 +30,16 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.deploy.accounts import (
+    LOGIN,
+    Account,
+    check_signed_in,
+    csrf_headers,
+    sign_in,
+    sign_in_with_the_form,
+)
 from tests.deploy.processes import temp_prefix, wait_until
+from tests.deploy.rolling import Supervisor, rolling_restart
 from tests.deploy.topology import (
     MEMOAI,
     NGINX,
@@ -49,11 +60,14 @@ CLIENTS = 20  # simulated users under load
 MIN_PER_CLIENT = 5  # evaluations each user makes at least, ...
 MAX_PER_CLIENT = 40  # ... and at most (they stop once the replicas' ordeal is over)
 THINK_SECONDS = 0.6  # a user's pause between two evaluations
-# The app's limit on evaluations per session and per address: low enough for a test to reach,
-# above what one load user sends in a minute (MAX_PER_CLIENT, plus the few requests nginx
-# resends after a replica died holding them, which may have been counted already).
-EVALUATIONS_PER_MINUTE = MAX_PER_CLIENT + 10
+# The app's limit on evaluations per user and per address: low enough for a test to reach,
+# above what one of the load's people sends in a minute: the same CLIENTS people come back for
+# both load tests (each `memoai users create` costs seconds of CPU), so twice MAX_PER_CLIENT,
+# plus the few requests nginx resends after a replica died holding them (maybe counted).
+EVALUATIONS_PER_MINUTE = 2 * MAX_PER_CLIENT + 10
 API_PER_MINUTE = 120
+# Accounts by the test that signs them in: each simulated user its own, as people do not share.
+ACCOUNTS = {"journey": 1, "visitor": 1, "limit": 1, "drill": 1, "people": CLIENTS}
 FAIL_TIMEOUT = "2s"  # nginx's passive health check (10 s in production): keeps the suite short
 MEMO = (
     "To: the operations team. We should move the weekly release to Thursday because the "
@@ -91,6 +105,7 @@ def stack() -> Iterator[Stack]:
         limits=Limits(EVALUATIONS_PER_MINUTE, API_PER_MINUTE),
         provider_delay=PROVIDER_DELAY,
         fail_timeout=FAIL_TIMEOUT,
+        accounts=ACCOUNTS,
     )
     started = time.monotonic()
     try:
@@ -114,11 +129,9 @@ def replicas_running(stack: Stack) -> Iterator[None]:
     yield
 
 
-def start_session(client: httpx.Client) -> dict[str, str]:
-    """An anonymous session (cookies kept by the client); the headers a browser page sends."""
-    answer = client.post("/api/v1/sessions")
-    assert answer.status_code in (200, 201), answer.text
-    return {"X-CSRF-Token": client.cookies["memoai_csrf"]}
+def account(stack: Stack, group: str) -> Account:
+    (only,) = stack.accounts(group)
+    return only
 
 
 def evaluate(client: httpx.Client, headers: dict[str, str], text: str, **extra: Any) -> Any:
@@ -129,19 +142,38 @@ def evaluate(client: httpx.Client, headers: dict[str, str], text: str, **extra: 
     return answer.json()["data"]
 
 
-# --- (1) the evaluation journey ----------------------------------------------------------------
+# --- (0) login required, (1) the evaluation journey ---------------------------------------------
+
+
+def test_a_signed_out_visitor_is_sent_to_sign_in(stack: Stack) -> None:
+    (address,) = stack.new_addresses(1)
+    with stack.client(address) as client:
+        anonymous = client.post("/api/v1/sessions")
+        assert anonymous.status_code == 401, anonymous.text
+        assert anonymous.json()["errors"][0]["code"] == "LOGIN_REQUIRED"
+        assert "memoai_session" not in client.cookies
+        assert client.get("/api/v1/evaluations").status_code == 401
+        for path, target in (("/", "/login"), ("/history?page=2", "/login?next=%2Fhistory")):
+            page = client.get(path)
+            assert page.status_code == 303, (path, page.status_code)
+            assert page.headers["location"].startswith(target), page.headers["location"]
+        login = client.get("/login")
+        assert login.status_code == 200
+        assert 'action="/login"' in login.text and 'name="password"' in login.text
 
 
 def test_the_evaluation_journey_through_nginx(stack: Stack) -> None:
     (address,) = stack.new_addresses(1)
     with stack.client(address) as client:
+        assert client.get("/").headers["location"] == "/login"
+        # The login form posts to the frontend, which signs in through the internal listener
+        # and a replica, and hands the browser the session and CSRF cookies.
+        assert sign_in_with_the_form(client, account(stack, "journey")) == "/"
         page = client.get("/")
         assert page.status_code == 200
         assert page.headers["content-type"].startswith("text/html")
         assert "<html" in page.text.lower()
-        # The page started a session through the frontend -> internal listener -> a replica.
-        assert {"memoai_session", "memoai_csrf"} <= set(client.cookies.keys())
-        headers = start_session(client)  # the live session is reused (200)
+        headers = csrf_headers(client.cookies)
 
         plain = evaluate(client, headers, MEMO, title="Release day")
         assert plain["status"] == "completed"
@@ -189,8 +221,8 @@ def test_the_evaluation_journey_through_nginx(stack: Stack) -> None:
 def test_https_answers_carry_the_security_headers(stack: Stack) -> None:
     (address,) = stack.new_addresses(1)
     with stack.client(address) as client:
+        sign_in(client, account(stack, "visitor"))
         page = client.get("/")
-        start_session(client)
         api = client.get("/api/v1/evaluations")
         missing = client.get("/api/v1/evaluations/00000000-0000-0000-0000-000000000000")
     assert (page.status_code, api.status_code, missing.status_code) == (200, 200, 404)
@@ -218,12 +250,13 @@ def test_plain_http_is_redirected_to_https(stack: Stack) -> None:
     with httpx.Client(verify=stack.nginx_layout.ssl_context(), follow_redirects=True) as client:
         landed = client.get(f"http://localhost:{stack.nginx_layout.http}/")
     assert landed.status_code == 200 and str(landed.url).startswith("https://localhost:")
+    assert landed.url.path == "/login"  # signed out
 
 
 def test_oversized_bodies_are_refused(stack: Stack) -> None:
     (address,) = stack.new_addresses(1)
     with stack.client(address) as client:
-        headers = start_session(client)
+        headers = sign_in(client, account(stack, "visitor"))
         huge_id, big_id = new_request_id("huge"), new_request_id("big")
         # Over nginx's client_max_body_size (1 MiB): refused at the edge.
         huge = client.post(
@@ -263,7 +296,7 @@ def test_rate_limits_hold_across_both_replicas(stack: Stack) -> None:
     (address,) = stack.new_addresses(1)
     answers: list[tuple[str, httpx.Response]] = []
     with stack.client(address) as client:
-        headers = start_session(client)
+        headers = sign_in(client, account(stack, "limit"))
         for _ in range(limit + 3):
             request_id = new_request_id("limit")
             # The same memo each time: after the first, the stored result is reused (cheap),
@@ -299,6 +332,18 @@ def test_rate_limits_hold_across_both_replicas(stack: Stack) -> None:
     upstreams = stack.nginx_layout.upstreams_of(allowed_ids | refused_ids)
     assert set(upstreams.values()) == {stack.backend_address(0), stack.backend_address(1)}
 
+    # The limit is the user's: signed in again (a new session) from another address, they are
+    # still refused; another user from that address is not.
+    (elsewhere,) = stack.new_addresses(1)
+    with stack.client(elsewhere) as again:
+        headers = sign_in(again, account(stack, "limit"))
+        refused = again.post("/api/v1/evaluations", json={"text_content": MEMO}, headers=headers)
+        assert refused.status_code == 429, refused.text
+        assert refused.json()["errors"][0]["details"]["scope"] == "evaluations"
+        headers = sign_in(again, account(stack, "visitor"))
+        other = again.post("/api/v1/evaluations", json={"text_content": MEMO}, headers=headers)
+        assert other.status_code in (200, 201), other.text
+
 
 # --- (6) a replica killed, then a rolling restart, under load ---------------------------------
 
@@ -321,15 +366,13 @@ async def _user(
 ) -> None:
     async with stack.async_client(address, context=context) as client:
         try:
-            answer = await client.post("/api/v1/sessions")
-        except httpx.HTTPError as exc:
-            load.failures.append(f"user {number} session: {type(exc).__name__}: {exc}")
-            return
-        if answer.status_code != 201:
-            load.failures.append(f"user {number} session: {answer.status_code} {answer.text}")
+            answer = await client.post(LOGIN, json=stack.accounts("people")[number].credentials())
+            check_signed_in(answer, client.cookies)
+        except (httpx.HTTPError, AssertionError, KeyError) as exc:
+            load.failures.append(f"user {number} sign-in: {type(exc).__name__}: {exc}")
             return
         load.sessions += 1
-        headers = {"X-CSRF-Token": client.cookies["memoai_csrf"]}
+        headers = csrf_headers(client.cookies)
         sent = 0
         while sent < MIN_PER_CLIENT or (not stop.is_set() and sent < MAX_PER_CLIENT):
             request_id = f"{load.tag}-{number}-{sent}-{new_request_id('r')[-6:]}"
@@ -436,36 +479,39 @@ def test_a_killed_replica_fails_no_request(stack: Stack) -> None:
 
 
 def test_a_rolling_restart_fails_no_request(stack: Stack) -> None:
-    shutdowns: list[tuple[int | None, float]] = []
+    """The shipped scripts/rolling-restart.sh, as a native install runs it (tests/deploy/rolling.py
+    stands in for systemd)."""
+    outcome: dict[str, Any] = {}
 
     def roll(load: Load) -> None:
         wait_for_load(load, CLIENTS)
-        for index in (1, 0):
-            replica = stack.backend(index)
-            began = time.monotonic()
-            since = replica.log_size()
-            code = replica.stop()  # SIGTERM: finish what is in flight, refuse new connections
-            messages = [line.get("message") for line in replica.json_lines(since)]
-            graceful = "Application shutdown complete." in messages
-            shutdowns.append((code if graceful else None, time.monotonic() - began))
-            since = replica.log_size()
-            stack.restart_backend(index)
-            wait_until_serving(stack, index, load.tag, since)
+        with Supervisor(stack) as supervisor:
+            outcome["script"] = rolling_restart(stack, supervisor, (1, 0))
+        outcome["restarts"], outcome["errors"] = supervisor.restarts, supervisor.errors
 
     started = time.monotonic()
     load = under_load(stack, "roll", roll)
     elapsed = time.monotonic() - started
+    script = outcome["script"]
+    assert script.returncode == 0, script.stdout + script.stderr
+    assert outcome["errors"] == []
     assert load.failures == [], load.failures[:10]
     assert len(load.completed) >= CLIENTS * MIN_PER_CLIENT
+    restarts = outcome["restarts"]
+    assert [r.port for r in restarts] == [stack.backend_ports[1], stack.backend_ports[0]]
     # Each replica shut down gracefully (uvicorn exits 0, or re-raises the SIGTERM it handled).
-    assert [code in (0, -signal.SIGTERM) for code, _ in shutdowns] == [True, True], shutdowns
-    assert all(seconds < 10 for _, seconds in shutdowns), shutdowns
+    assert all(r.graceful and r.code in (0, -signal.SIGTERM) for r in restarts), restarts
+    assert all(r.stop_seconds < 10 for r in restarts), restarts
+    for index in (1, 0):  # the script waited for nginx to use each replica again
+        assert f"{stack.backend_address(index)}: nginx uses it again" in script.stderr
     upstreams = set(load_upstreams(stack, load).values())
     assert {stack.backend_address(0), stack.backend_address(1)} <= upstreams
     print(
         f"\nrolling restart: {len(load.completed)} evaluations by {CLIENTS} users in "
         f"{elapsed:.1f}s, 0 failed; graceful stops took "
-        + ", ".join(f"{seconds:.1f}s" for _, seconds in shutdowns)
+        + ", ".join(f"{r.stop_seconds:.1f}s" for r in restarts)
+        + "\n"
+        + script.stderr.strip()
     )
 
 
@@ -475,7 +521,7 @@ def test_a_rolling_restart_fails_no_request(stack: Stack) -> None:
 def test_a_backup_brings_back_a_destroyed_database(stack: Stack) -> None:
     (address,) = stack.new_addresses(1)
     with stack.client(address) as client:
-        headers = start_session(client)
+        headers = sign_in(client, account(stack, "drill"))
         before = [
             evaluate(client, headers, f"{MEMO} Backup drill, memo {n}.", title=f"Drill {n}")
             for n in (1, 2)
@@ -491,6 +537,11 @@ def test_a_backup_brings_back_a_destroyed_database(stack: Stack) -> None:
 
         backup = Path(step("backup", lambda: stack.memoai("backup", "create")).strip())
         assert backup.is_file() and backup.parent == stack.prefix / "backups"
+
+        # Not while the replicas have the database open (pg_stat_activity): what they would
+        # write meanwhile would be acknowledged, then lost.
+        with pytest.raises(AssertionError, match="the database is in use"):
+            stack.memoai("backup", "restore", str(backup), "--yes")
 
         # The operations guide: stop what writes, restore, migrate, start.
         for index in (0, 1):
@@ -508,7 +559,8 @@ def test_a_backup_brings_back_a_destroyed_database(stack: Stack) -> None:
         step("migrate", lambda: stack.memoai("db", "upgrade"))
         step("start", stack.start_backends)
 
-        # The same session (restored with the data) reads its evaluations, from both replicas.
+        # The same login (its user and session restored with the data) reads its evaluations,
+        # from both replicas.
         request_ids = []
         for evaluation in before * 2:
             request_id = new_request_id("restored")

@@ -2,7 +2,8 @@
 
 Everything runs on loopback from one temporary prefix: nginx rendered from the production
 template, two `memoai api` replicas, one `memoai web`, the fake Anthropic server, a scratch
-PostgreSQL database and the local Redis. Each child is a `processes.Service` in its own process
+PostgreSQL database and the local Redis, with the accounts of the simulated users (production
+requires login; tests/deploy/accounts.py). Each child is a `processes.Service` in its own process
 group with its output in a log file under the prefix, so a test can kill, restart and inspect
 it, and the fixture's finalizer can always take the whole group down.
 """
@@ -27,6 +28,7 @@ import httpx
 from sqlalchemy import make_url
 
 from memoai.ops import pgtools
+from tests.deploy.accounts import Account, create_accounts
 from tests.deploy.nginx_layout import Layout, free_port
 from tests.deploy.processes import (
     START_TIMEOUT,
@@ -44,6 +46,8 @@ MAKE_CERT = ROOT / "scripts" / "make-cert.sh"
 CONFIG_DIR = ROOT / "config"
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 MEMOAI = Path(sys.executable).with_name("memoai")
+# A replica restarted while the load runs on two busy cores has taken 25 s to be ready.
+REPLICA_START_TIMEOUT = 2 * START_TIMEOUT
 
 
 # --- PostgreSQL and Redis --------------------------------------------------------------------
@@ -87,7 +91,8 @@ def redis_problem(url: str) -> str | None:
 
 
 def delete_redis_keys(url: str, needles: Iterable[str]) -> int:
-    """Delete the rate-limit keys that mention one of `needles` (this run's addresses)."""
+    """Delete the rate-limit and login keys that mention one of `needles` (this run's
+    addresses, user ids and usernames)."""
     import redis
 
     client = redis.Redis.from_url(url, socket_connect_timeout=2)
@@ -176,7 +181,7 @@ def new_request_id(tag: str) -> str:
 
 @dataclass
 class Limits:
-    """The app's per-minute limits (per session and per address) and nginx's coarse shield."""
+    """The app's per-minute limits (per user and per address) and nginx's coarse shield."""
 
     evaluations_per_minute: int
     api_per_minute: int
@@ -196,8 +201,10 @@ class Stack:
         limits: Limits,
         provider_delay: float,
         fail_timeout: str,
+        accounts: dict[str, int],
     ) -> None:
         self.prefix = prefix
+        self.account_groups = accounts
         self.admin_postgres_url = admin_postgres_url
         self.redis_url = redis_url
         self.limits = limits
@@ -210,7 +217,9 @@ class Stack:
         self.database_url = ""
         self.services: dict[str, Service] = {}
         self.jwt_secret = secrets.token_hex(32)
+        self.backup_key = secrets.token_hex(32)
         self.addresses: list[str] = []  # client addresses handed out (their Redis keys)
+        self.users: dict[str, list[Account]] = {}
 
     # -- configuration
     def app_env(self) -> dict[str, str]:
@@ -231,9 +240,11 @@ class Stack:
             CONFIG_DIR=str(self.prefix / "config"),
             DATA_DIR=str(self.prefix / "data"),
             BACKUP_DIR=str(self.prefix / "backups"),
+            BACKUP_ENCRYPTION_KEY=self.backup_key,  # production makes no unencrypted backup
             FORWARDED_ALLOW_IPS="127.0.0.1",
             RATE_LIMIT_EVALUATIONS_PER_MINUTE=str(self.limits.evaluations_per_minute),
             RATE_LIMIT_PER_MINUTE=str(self.limits.api_per_minute),
+            BCRYPT_ROUNDS="4",  # the lowest cost: dozens of accounts and logins stay fast
             BACKEND_URL=f"http://127.0.0.1:{self.nginx_layout.internal}",
         )
 
@@ -250,6 +261,8 @@ class Stack:
             pgtools.create_database(self.admin_postgres_url, "memoai_topology")
         )
         self.memoai("db", "upgrade")
+        # Before the services start: made alongside, they slowed the replicas' start too much.
+        self.users = create_accounts(self.memoai, self.prefix, self.account_groups)
 
         fake = self._add(
             "fake-anthropic",
@@ -340,7 +353,7 @@ class Stack:
     def backend_address(self, index: int) -> str:
         return f"127.0.0.1:{self.backend_ports[index]}"
 
-    def wait_backend(self, index: int, timeout: float = START_TIMEOUT) -> None:
+    def wait_backend(self, index: int, timeout: float = REPLICA_START_TIMEOUT) -> None:
         url = f"http://127.0.0.1:{self.backend_ports[index]}/health/ready"
         wait_until(
             lambda: http_ok(url),
@@ -368,6 +381,9 @@ class Stack:
         self.wait_backend(index)
 
     # -- clients
+    def accounts(self, group: str) -> list[Account]:
+        return self.users[group]
+
     def new_addresses(self, count: int) -> list[str]:
         """Fresh loopback source addresses for simulated users, remembered for clean-up."""
         fresh = client_addresses(count)
@@ -411,6 +427,8 @@ class Stack:
             if self.database_url:
                 asyncio.run(pgtools.drop_database(self.admin_postgres_url, self.database_url))
         finally:
-            delete_redis_keys(self.redis_url, self.addresses)
+            accounts = [a for group in self.users.values() for a in group]
+            needles = [a.user_id for a in accounts] + [a.username for a in accounts]
+            delete_redis_keys(self.redis_url, [*self.addresses, *needles])
         if errors:
             raise RuntimeError("; ".join(errors))

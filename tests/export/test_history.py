@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from memoai.export.history import safe_cell
+from memoai.spreadsheets import safe_cell
 from tests.progress.conftest import Api
 
 MEMO = (

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from memoai import scores
 from memoai.analysis.offline import analyse
 from memoai.api import ErrorCode
 from memoai.configs.schemas import Rubric
@@ -34,11 +35,8 @@ async def evaluation_facts(text: str, rubric: Rubric) -> dict[str, Any]:
 
 
 async def ask(question: str, facts: dict[str, Any] | None) -> list[str]:
-    messages = [
-        ChatMessage("user", "Hello"),
-        ChatMessage("assistant", "Hi"),
-        ChatMessage("user", question),
-    ]
+    """The first question of a conversation (the reply carries the not-an-AI notice)."""
+    messages = [ChatMessage("user", question)]
     return [chunk async for chunk in OfflineProvider().chat("system", messages, facts)]
 
 
@@ -130,7 +128,16 @@ async def test_chat_advises_on_the_opening_from_the_structure(rubric: Rubric) ->
 async def test_chat_otherwise_summarises_the_top_opportunities(rubric: Rubric) -> None:
     facts = await evaluation_facts(memo("rambling"), rubric)
     answer = "".join(await ask("Thanks. Anything else?", facts))
-    assert f"overall score is {facts['evaluation']['overall_score']}" in answer
+    evaluation = facts["evaluation"]
+    assert f"overall score is {scores.text(evaluation['overall_score'])}" in answer
+    criteria = {c.id: c for c in rubric.criteria}
+    named = [
+        {**s, "name": criteria[cid].name, "weight": criteria[cid].weight}
+        for s in evaluation["rubric_scores"]
+        for cid in [s["criterion_id"]]
+    ]
+    best = scores.strongest(named)
+    assert best is not None and f"Strongest: {best['name']}" in answer
     assert facts["evaluation"]["opportunities"][0] in answer
 
 

@@ -254,7 +254,7 @@ def test_unassessed_criteria_only_where_allowed(rubric: Rubric, answer: dict[str
     result = validate_output(answer, rubric, MEMO, allow_unassessed=True)
     assert result.rubric_scores[2].assessed is False
     assert result.rubric_scores[2].score is None
-    assert result.overall_score == 2.75  # (4*30 + 2*50) / 80
+    assert result.overall_score == 2.8  # (4*30 + 2*50) / 80 = 2.75, half up
 
 
 def test_evaluation_round_trips_through_json(rubric: Rubric, answer: dict[str, Any]) -> None:
@@ -281,7 +281,8 @@ def test_overall_score_uses_the_rubric_weights(rubric: Rubric) -> None:
 
 def test_overall_score_renormalises_over_assessed_criteria(rubric: Rubric) -> None:
     assert overall_score(scored(5, None, 2), rubric) == 3.8  # (150 + 40) / 50
-    assert overall_score(scored(3, 4, None), rubric) == 3.63  # 290 / 80 = 3.625, half up
+    assert overall_score(scored(3, 4, None), rubric) == 3.6  # 290 / 80 = 3.625
+    assert overall_score(scored(2, 4, None), rubric) == 3.3  # 260 / 80 = 3.25, half up
     assert overall_score(scored(None, None, None), rubric) is None
 
 
@@ -362,3 +363,10 @@ def test_parse_partial_is_empty_until_an_object_starts(text: str) -> None:
 
 def test_parse_partial_skips_a_fence_and_keeps_the_trailing_string() -> None:
     assert parse_partial('```json\n{"strengths": ["Clear a') == {"strengths": ["Clear a"]}
+
+
+def test_a_literal_newline_inside_a_string_is_accepted() -> None:
+    """Small local models write raw newlines and tabs inside JSON strings; nothing is lost."""
+    assert parse_json_text('{"summary": "first line\nsecond\tline"}') == {
+        "summary": "first line\nsecond\tline"
+    }

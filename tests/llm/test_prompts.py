@@ -132,3 +132,20 @@ def test_render_failure_is_a_config_error(config: ActiveConfig) -> None:
     )
     with pytest.raises(ConfigError, match="repair"):
         build_repair_message(broken, ["x"], "")
+
+
+def test_the_model_is_asked_to_answer_in_the_writers_language(config: ActiveConfig) -> None:
+    english = build_evaluation_prompt(config, MEMO, "Pilot")
+    spanish = build_evaluation_prompt(config, MEMO, "Pilot", "es")
+    # The cached system part (rubric as the administrator wrote it) is the same for both.
+    assert spanish.static_system == english.static_system
+    assert config.rubric.criteria[0].name in spanish.static_system
+    assert "Spanish (español)" not in english.user and "in English" in english.user
+    assert "in Spanish (español), the writer's language" in spanish.user
+    assert spanish.user.index("</memo>") < spanish.user.index("Spanish (español)")
+    assert memo_block(spanish.user) == memo_block(english.user)
+    assert (spanish.language, english.language) == ("es", "en")
+    chat = build_chat_system(config, MEMO, {"overall_score": 3.0}, [], "es")
+    assert chat.rstrip().endswith("quote the memo exactly as written.")
+    assert "Answer in Spanish (español), the writer's language" in chat
+    assert "Answer in English" in build_chat_system(config, MEMO, {}, [])

@@ -82,7 +82,7 @@ async def test_encrypted_backup_round_trip_and_a_wrong_key(
     await stop(app)
 
     path = await backup.create_backup(settings)
-    assert path.name.endswith(".tar.gz.enc")
+    assert path.name.endswith(".tar.gz.age")
     raw = path.read_bytes()
     assert b"manifest" not in raw and b"rubric" not in raw
     report = await backup.verify_backup(path, settings)

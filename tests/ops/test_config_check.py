@@ -90,6 +90,20 @@ def test_insecure_choices_warn_outside_production_and_fail_in_it(
     assert_no_secret(output)
 
 
+def test_a_missing_backup_key_says_what_production_does_about_it(
+    environment: pytest.MonkeyPatch,
+) -> None:
+    environment.delenv("BACKUP_ENCRYPTION_KEY")
+    _, output = run()
+    assert "BACKUP_ENCRYPTION_KEY is not set: backups are stored unencrypted" in output
+    environment.setenv("APP_ENV", "production")
+    _, output = run()
+    assert "production refuses to make backups" in output
+    environment.setenv("BACKUP_ALLOW_UNENCRYPTED", "true")
+    _, output = run()
+    assert "backups are stored unencrypted" in output
+
+
 def test_an_invalid_yaml_file_is_reported_with_line_and_column(
     environment: pytest.MonkeyPatch, config_dir: Path
 ) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 
 from memoai.app import create_app, start, stop
 from memoai.settings import Settings
@@ -85,32 +86,34 @@ def rejected_count(scope: str) -> float:
 async def test_429_in_the_envelope_with_headers_after_the_limit(
     limited: Callable[..., Settings],
 ) -> None:
-    settings = limited(rate_limit_per_minute=4)
+    settings = limited(rate_limit_reads_per_minute=4, metrics_token="scrape-token")
     async with app_client(settings, unique_address()) as client:
-        await client.start_session()
+        await client.start_session()  # a write: not one of the 4 reads
         remaining = []
-        for _ in range(3):
+        for _ in range(4):
             response = await client.get("/api/v1/sessions/current")
             assert response.status_code == 200
             assert response.headers["x-ratelimit-limit"] == "4"
             remaining.append(int(response.headers["x-ratelimit-remaining"]))
             assert int(response.headers["x-ratelimit-reset"]) >= int(time.time())
-        assert remaining == [2, 1, 0]
-        before = rejected_count("api")
+        assert remaining == [3, 2, 1, 0]
+        before = rejected_count("reads")
         refused = await client.get("/api/v1/sessions/current")
         assert refused.status_code == 429
         body = refused.json()
         assert body["data"] is None
         assert body["errors"][0]["code"] == "RATE_LIMITED"
         assert "Try again in" in body["errors"][0]["message"]
+        assert body["errors"][0]["message"].startswith("Too many page loads and reads")
+        assert body["errors"][0]["details"]["scope"] == "reads"
         assert body["meta"]["request_id"] == refused.headers["x-request-id"]
         assert 1 <= int(refused.headers["retry-after"]) <= 60
         assert refused.headers["x-ratelimit-remaining"] == "0"
-        assert rejected_count("api") == before + 1
+        assert rejected_count("reads") == before + 1
         # Health and metrics are never limited (Docker and Prometheus must get through).
         assert (await client.get("/health")).status_code == 200
         assert (await client.get("/health/ready")).status_code == 200
-        metrics = await client.get("/metrics")
+        metrics = await client.get("/metrics", headers={"authorization": "Bearer scrape-token"})
         assert metrics.status_code == 200
         assert "x-ratelimit-limit" not in metrics.headers
 
@@ -118,6 +121,7 @@ async def test_429_in_the_envelope_with_headers_after_the_limit(
 async def test_each_endpoint_class_has_its_own_limit(limited: Callable[..., Settings]) -> None:
     settings = limited(
         rate_limit_per_minute=50,
+        rate_limit_reads_per_minute=40,
         rate_limit_evaluations_per_minute=2,
         rate_limit_chat_per_minute=1,
         rate_limit_admin_per_minute=1,
@@ -134,47 +138,40 @@ async def test_each_endpoint_class_has_its_own_limit(limited: Callable[..., Sett
         retry = await client.post(f"/api/v1/evaluations/{created.json()['data']['id']}/retry")
         assert retry.status_code == 429  # retrying counts as evaluating
         listing = await client.get("/api/v1/evaluations")
-        assert listing.status_code == 200  # reading history is the general class
-        assert listing.headers["x-ratelimit-limit"] == "50"
+        assert listing.status_code == 200  # reading history is the reads class
+        assert listing.headers["x-ratelimit-limit"] == "40"
+        renewed = await client.post("/api/v1/sessions")  # any other write: the general class
+        assert renewed.headers["x-ratelimit-limit"] == "50"
         for path, scope in (("/api/v1/chat/sessions", "chat"), ("/api/v1/admin/status", "admin")):
             first = await client.post(path, json={})
             assert first.status_code != 429
             second = await client.post(path, json={})
             assert second.status_code == 429
             assert second.json()["errors"][0]["details"]["scope"] == scope
+        users = await client.get("/api/v1/users")  # the admin's user routes: the admin class
+        assert users.status_code == 429 and users.json()["errors"][0]["details"]["scope"] == "admin"
 
 
 async def test_limits_apply_per_session_and_per_address(limited: Callable[..., Settings]) -> None:
-    settings = limited(rate_limit_per_minute=3)
+    settings = limited(rate_limit_reads_per_minute=3)
     async with running_app(settings) as connect:
         first, other = connect(unique_address()), connect(unique_address())
         token = (await first.start_session())["token"]
         for _ in range(2):
             assert (await first.get("/api/v1/sessions/current")).status_code == 200
-        # The same session from another address: its third request is the session's last.
+        # The same session from another address: its third read is the session's last.
         other.headers["x-session-token"] = token
         assert (await other.get("/api/v1/sessions/current")).status_code == 200
         assert (await other.get("/api/v1/sessions/current")).status_code == 429
         # A new session from the first address: that address's count is spent too...
         first.cookies.clear()
-        assert (await first.post("/api/v1/sessions")).status_code == 429
-        # ...while the other address may still start its own.
+        await first.start_session()
+        assert (await first.get("/api/v1/sessions/current")).status_code == 200
+        assert (await first.get("/api/v1/sessions/current")).status_code == 429
+        # ...while the other address may still read with its own.
         del other.headers["x-session-token"]
-        assert (await other.post("/api/v1/sessions")).status_code == 201
-
-
-async def test_the_address_behind_the_in_process_web_layer_counts(
-    limited: Callable[..., Settings],
-) -> None:
-    settings = limited(rate_limit_per_minute=2)
-    async with app_client(settings, "127.0.0.1") as web_layer:
-        for _ in range(2):
-            web_layer.headers["x-forwarded-for"] = "203.0.113.7"
-            assert (await web_layer.post("/api/v1/sessions")).status_code == 201
-            web_layer.cookies.clear()
-        assert (await web_layer.post("/api/v1/sessions")).status_code == 429
-        web_layer.headers["x-forwarded-for"] = "203.0.113.8"  # another browser
-        assert (await web_layer.post("/api/v1/sessions")).status_code == 201
+        await other.start_session()
+        assert (await other.get("/api/v1/sessions/current")).status_code == 200
 
 
 @pytest.mark.redis
@@ -185,11 +182,11 @@ async def test_two_replicas_share_limits_through_redis(tmp_path: Path, config_di
         tmp_path,
         config_dir,
         redis_url=REDIS_URL,
-        rate_limit_per_minute=5,
+        rate_limit_reads_per_minute=4,
     )
     address = unique_address()
     async with app_client(settings, address) as one, app_client(settings, address) as two:
-        token = (await one.start_session())["token"]  # request 1, on replica one
+        token = (await one.start_session())["token"]  # a write, on replica one
         two.headers["x-session-token"] = token
         one.headers["x-session-token"] = token
         statuses = []
@@ -198,7 +195,7 @@ async def test_two_replicas_share_limits_through_redis(tmp_path: Path, config_di
         assert statuses == [200, 200, 200, 200, 429]
         last = await one.get("/api/v1/sessions/current")
         assert last.status_code == 429
-        assert last.headers["x-ratelimit-limit"] == "5"
+        assert last.headers["x-ratelimit-limit"] == "4"
 
 
 def closed_port() -> int:
@@ -207,17 +204,24 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def test_fails_open_when_redis_is_unreachable(
+async def test_falls_back_to_per_process_limits_when_redis_is_unreachable(
     limited: Callable[..., Settings], caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings = limited(redis_url=f"redis://127.0.0.1:{closed_port()}/0", rate_limit_per_minute=2)
+    settings = limited(
+        redis_url=f"redis://127.0.0.1:{closed_port()}/0", rate_limit_reads_per_minute=2
+    )
     caplog.set_level(logging.WARNING, logger="memoai.ratelimit")
+    before = REGISTRY.get_sample_value("memoai_rate_limit_fallback_total") or 0.0
     async with app_client(settings, unique_address()) as client:
-        await client.start_session()
+        await client.start_session()  # a write: the reads' limit is 2
+        statuses = []
         for _ in range(4):
             response = await client.get("/api/v1/sessions/current")
-            assert response.status_code == 200
-            assert "x-ratelimit-limit" not in response.headers
+            statuses.append(response.status_code)
+            assert response.headers["x-ratelimit-limit"] == "2"
+    assert statuses == [200, 200, 429, 429]  # still limited, by this process alone
+    after = REGISTRY.get_sample_value("memoai_rate_limit_fallback_total") or 0.0
+    assert after - before >= 4
     warnings = [r for r in caplog.records if r.name == "memoai.ratelimit"]
     assert len(warnings) == 1
-    assert "not enforced" in warnings[0].getMessage()
+    assert "counted per process" in warnings[0].getMessage()

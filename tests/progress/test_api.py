@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from memoai import scores
 from memoai.db import utcnow
 from memoai.progress import charts
 from memoai.progress.schemas import ProgressOut
@@ -26,7 +27,7 @@ async def test_every_evaluation_response_carries_a_progress_summary(api: Api) ->
     first = await api.evaluate(MEMO, title="Intake")
     summary = first["progress_summary"]
     assert summary["evaluations"] == 1 and summary["previous"] is None
-    assert summary["headline"].startswith("Your first evaluation")
+    assert summary["headline"].startswith("The first version of this memo")
 
     async with api.client.stream(
         "POST",
@@ -40,16 +41,21 @@ async def test_every_evaluation_response_carries_a_progress_summary(api: Api) ->
     assert summary["evaluations"] == 2
     assert summary["compared_with"] == "previous_version"
     assert summary["previous"]["evaluation_id"] == first["id"]
-    expected = round(second["overall_score"] - first["overall_score"], 2)
+    expected = scores.change(first["overall_score"], second["overall_score"])
     assert summary["overall_delta"] == expected and summary["comparable"] is True
+    shown = f"({scores.text(first['overall_score'])} → {scores.text(second['overall_score'])})"
+    assert shown in summary["headline"] and "previous version of this memo" in summary["headline"]
 
     fetched = await api.get(f"/api/v1/evaluations/{second['id']}")
     assert fetched["progress_summary"] == summary
     reused = await api.evaluate(REVISED, revision_of=first["id"])
     assert reused["reused"] is True and reused["progress_summary"]["evaluations"] == 2
+    # An unrelated memo is never compared with the writer's previous evaluation.
     other = await api.evaluate(MEMO + "\nA different memo.", title="Other")
-    assert other["progress_summary"]["compared_with"] == "previous_evaluation"
-    assert other["progress_summary"]["previous"]["evaluation_id"] == second["id"]
+    assert other["progress_summary"]["compared_with"] is None
+    assert other["progress_summary"]["previous"] is None
+    assert other["progress_summary"]["overall_delta"] is None
+    assert other["progress_summary"]["headline"].startswith("The first version of this memo")
 
 
 async def test_revision_compares_scores_per_criterion_and_the_text(api: Api) -> None:
@@ -65,7 +71,7 @@ async def test_revision_compares_scores_per_criterion_and_the_text(api: Api) -> 
     deltas = {d["criterion_id"]: d["delta"] for d in v2["criteria"]}
     assert deltas == {cid: after[cid] - before[cid] for cid in after}
     assert any(deltas.values()), "adding an explicit ask changes at least one score"
-    assert v2["overall_delta"] == round(second["overall_score"] - first["overall_score"], 2)
+    assert v2["overall_delta"] == scores.change(first["overall_score"], second["overall_score"])
 
     ops = v2["diff"]
     assert "".join(o["text"] for o in ops if o["op"] != "delete") == REVISED
@@ -144,7 +150,7 @@ async def test_scores_from_another_rubric_version_are_marked_not_mixed(
         rubric.read_text(encoding="utf-8").replace('version: "1.0"', 'version: "1.1"'),
         encoding="utf-8",
     )
-    api.app.state.configs.reload()
+    await api.app.state.configs.reload()
     second = await api.evaluate(REVISED, revision_of=first["id"])
     assert second["provenance"]["rubric_version"] != first["provenance"]["rubric_version"]
     summary = second["progress_summary"]

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from tests.web import browser as b
-from tests.web import test_browser as web_suite
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.slow
@@ -25,9 +24,6 @@ MEMO = (
 )
 ASK = "We request $150,000 by 30 June to pilot digital intake at Riverside clinic."
 REVISED = ASK + "\n\n" + MEMO
-
-
-chromium = web_suite.chromium  # the web suite's module-scoped Chromium fixture
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +62,8 @@ def test_revise_compare_and_download_the_report(
 
         page.click("#tab-progress")
         body = page.locator("#progress-body")
-        expect(body.locator("svg[role=img]")).to_have_count(4, timeout=10_000)
+        charts = body.locator("svg[role=img]:visible, svg[role=group]:visible")  # named points
+        expect(charts).to_have_count(4, timeout=10_000)
         expect(body.locator("#chart-overall-title")).to_have_text("Overall score over time")
         expect(page.locator("#comparison-heading")).to_contain_text("versions compared")
         expect(body.locator(".diff ins").first).to_contain_text(ASK)

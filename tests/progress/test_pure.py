@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import uuid
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
@@ -11,7 +12,7 @@ from fpdf import FPDF
 from hypothesis import given
 from hypothesis import strategies as st
 
-from memoai.progress import charts, diff, rows, trends
+from memoai.progress import chains, charts, diff, rows, trends
 from tests.progress.samples import progress
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -106,3 +107,36 @@ def test_empty_progress_has_no_svg_but_says_why() -> None:
     empty = progress("1.0:a").model_copy(update={"timeline": []})
     chart = charts.overall_chart(empty)
     assert chart.svg == "" and "No completed evaluations" in chart.description
+
+
+@given(st.lists(st.integers(min_value=-1, max_value=30), min_size=1, max_size=30))
+def test_one_memo_s_chain_is_its_chain_among_all(parents: list[int]) -> None:
+    """Each version revises an earlier one (or none, for -1); re-evaluations repeat a version."""
+    start = datetime(2025, 3, 1, tzinfo=UTC)
+    ids = [uuid.UUID(int=n + 1) for n in range(len(parents))]
+    made = []
+    for n, parent in enumerate(parents):
+        revises = ids[parent % n] if parent >= 0 and n else None
+        same = ids[parent % n] if parent > 25 and n else ids[n]  # an earlier version again
+        made.append(
+            rows.make_row(
+                evaluation_id=uuid.uuid4(),
+                submission_id=same,
+                revision_of=revises if same == ids[n] else None,
+                created_at=start + timedelta(hours=n),
+                overall_score=3.0,
+                scale_min=1,
+                scale_max=5,
+                rubric_version="1",
+                rubric_scores=[{"criterion_id": "purpose", "name": "Purpose", "score": 3}],
+                metrics={},
+                opportunities=[],
+                title=f"Memo {n}",
+                provider="offline",
+                model="rules-v1",
+            )
+        )
+    every = chains.build_chains(made)
+    for sid in {row.submission_id for row in made}:
+        expected = next((c for c in every if any(v.submission_id == sid for v in c.versions)), None)
+        assert chains.build_chain(made, sid) == expected

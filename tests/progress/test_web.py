@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from memoai import scores
 from memoai.progress import diff
 from memoai.progress.schemas import ChainVersion, CriterionDelta, RevisionChain
 from memoai.web.progress_pages import progress_view
@@ -68,11 +69,23 @@ def test_progress_fragment_draws_accessible_charts_and_escapes_text() -> None:
     html = render("progress/_body.html", progress_view(data, compared, "all"))
     root = parse(html)
     svgs = root.select("svg")
-    assert len(svgs) == 4
+    assert len(svgs) == 8  # each chart drawn for wide screens and for a phone's width
+    ids = [svg.select("title")[0].attrs["id"] for svg in svgs]
+    assert len(set(ids)) == 8
     for svg in svgs:
-        assert svg.attrs["role"] == "img"
+        assert svg.attrs["role"] == "group"  # of named, focusable points
         title, desc = svg.select("title")[0], svg.select("desc")[0]
         assert svg.attrs["aria-labelledby"] == f"{title.attrs['id']} {desc.attrs['id']}"
+        points = [n for n in svg.select("circle") + svg.select("rect") if n.has("data-point")]
+        assert points, "every chart names its points"
+        assert [p.attrs["tabindex"] for p in points].count("0") == 1  # one tab stop a chart
+        assert all(p.attrs["aria-label"] == p.attrs["data-point"] for p in points)
+    overall = [p.attrs["aria-label"] for p in svgs[0].select("circle") if p.has("data-point")]
+    assert overall == [
+        f"{e.title or 'Untitled memo'}, {e.created_at.day} {e.created_at:%b %Y %H:%M}: "
+        f"overall {scores.text(e.overall_score)} / 5"
+        for e in data.timeline
+    ]
     assert len(root.select("details", cls="chart-data")) == 4  # a data table under each chart
     assert "<script>alert" not in html and "&lt;script&gt;alert(2)&lt;/script&gt;" in html
     assert "&lt;i&gt;Pilot&lt;/i&gt;" in html and "Ask &lt;b&gt;" in html
@@ -113,7 +126,9 @@ async def test_progress_tab_shows_charts_and_the_latest_comparison(site: Site) -
     response = await site.browser.get("/ui/progress", params={"range": "week"})
     assert response.status_code == 200
     root = parse(response.text)
-    assert len(root.select("svg", role="img")) == 4
+    assert len(root.select("svg", role="group")) == 8
+    labels = [n.attrs["data-point"] for n in root.select("circle") if n.has("data-point")]
+    assert any(label.startswith("Pilot <b>plan</b> (version 2), ") for label in labels)
     assert "Pilot &lt;b&gt;plan&lt;/b&gt;" in response.text  # titles stay text
     heading = root.by_id("comparison-heading")
     assert "versions compared" in heading.text

@@ -106,7 +106,7 @@ def run_server(
         stop_process(process)
 
 
-def wait_ready(server: Server, path: str, timeout: float = 30.0) -> None:
+def wait_ready(server: Server, path: str, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
@@ -123,7 +123,9 @@ def wait_ready(server: Server, path: str, timeout: float = 30.0) -> None:
 def screenshot(page: Any, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")  # a sticky bar would otherwise sit mid-image
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    # caret="initial": hiding the caret leaves style="" on every field, which htmx copies onto
+    # the fields of a fragment it swaps in later (a style attribute the CSP refuses).
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True, caret="initial")
 
 
 def run_axe(page: Any) -> list[dict[str, Any]]:

@@ -45,7 +45,8 @@ class Site:
 def site_settings(tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {"csrf_protection": True}
     values.update(overrides)
-    return make_settings(f"sqlite:///{tmp_path / 'web.db'}", tmp_path, CONFIG_DIR, **values)
+    config_dir = values.pop("config_dir", CONFIG_DIR)  # a copy, for tests that save edits
+    return make_settings(f"sqlite:///{tmp_path / 'web.db'}", tmp_path, config_dir, **values)
 
 
 @pytest.fixture

@@ -39,14 +39,6 @@ TABS = ("write", "overall", "detailed", "progress", "chat", "help", "debug")
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=b.CHROMIUM, args=b.CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
 def offline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[b.Server]:
     with b.run_server("serve", tmp_path_factory.mktemp("offline"), DEBUG_MODE="true") as server:
         yield server

@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 
 from memoai.db import utcnow
-from memoai.deps import Caller
 from memoai.evaluations import service
 from memoai.evaluations.schemas import EvaluationCreate
 from memoai.ops.http import CSP
+from memoai.sessions.caller import Caller
 from memoai.web.pages import create_web_app
 from tests.web.conftest import Site, site_settings
 from tests.web.dom import parse
@@ -61,6 +61,7 @@ async def test_first_visit_starts_a_session_and_sends_security_headers(site: Sit
         "detailed",
         "progress",
         "chat",
+        "memos",
         "help",
     ]  # debug mode is off and there are no admins
     assert "Purpose and explicit ask" in root.by_id("panel-help").text

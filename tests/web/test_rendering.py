@@ -147,7 +147,8 @@ def test_revision_choice_lists_earlier_evaluations_with_offline_label() -> None:
     html = render("write/_revision_field.html", history=history, selected_revision="b2")
     options = parse(html).select("option")
     assert [o.attrs["value"] for o in options] == ["", "a1", "b2"]
-    assert "Budget memo · 3 Mar 2025, 14:05 UTC · 3.2 (offline analysis)" in options[1].text
+    # 3.25 is shown as 3.3 (half up, memoai.scores), as everywhere else
+    assert "Budget memo · 3 Mar 2025, 14:05 UTC · 3.3 (offline analysis)" in options[1].text
     assert options[2].has("selected") and "Second memo text" in options[2].text
 
 

@@ -2,97 +2,27 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from types import ModuleType
 
+from memoai.analysis.lexicon import lexicon
 from memoai.analysis.metrics import (
-    FIGURE,
     MemoProfile,
     SentenceFacts,
     WritingMetrics,
     metrics_from,
     profile_memo,
 )
-from memoai.analysis.text import word_set
+from memoai.analysis.risks import RiskFindings, find_risks
+from memoai.analysis.text import words as word_tokens
 
 EARLY_SHARE = 0.2  # "bottom line up front": within the first fifth of the memo
 LONG_PARAGRAPH_WORDS = 120
 
 
-def vocabulary(listing: str) -> re.Pattern[str]:
-    """A lower-case pattern from comma-separated terms; a first-letter lookahead makes it fast."""
-    terms = [term.strip() for term in listing.split(", ")]
-    first = "".join(sorted({term[0] for term in terms}))
-    if not first.isalpha():
-        raise ValueError("every vocabulary term must start with a letter")
-    return re.compile(rf"(?=[{first}])\b(?:{'|'.join(terms)})\b")
-
-
-VAGUE = vocabulary(
-    r"significant(?:ly)?, substantial(?:ly)?, many, numerous, considerabl[ey], huge, "
-    r"enormous, dramatic(?:ally)?, massive(?:ly)?, vast, a lot, lots of, tremendous(?:ly)?, "
-    r"countless, greatly, the majority, a great deal, widely"
-)
-_MODAL = r"(?:be )?(?:delay|resist|struggle|slip|exceed|fail|overrun|reject|refuse|challeng)\w*"
-RISK = vocabulary(
-    r"risks?, risky, downsides?, threats?, worst case, failures?, exposure, vulnerab\w*, "
-    rf"overruns?, could {_MODAL}, may {_MODAL}, might {_MODAL}"
-)
-MITIGATION = vocabulary(
-    r"mitigat\w*, contingenc\w*, fall ?back, safeguards?, backup plan, plan b, roll ?back, "
-    r"monitor\w*, escalat\w*, buffer, in case, "
-    r"if\b.{3,150}?\b(?:then|we will|we would|we'll|we can|we pause|we stop), "
-    r"to (?:reduce|limit|prevent|avoid), owner, signs? off"
-)
-COST = vocabulary(
-    r"costs?, budget\w*, invest\w*, spend\w*, capex, opex, funding, fees?, prices?, "
-    r"expenditure, outlay, licen[cs]es?"
-)
-BENEFIT = vocabulary(
-    r"savings?, sav(?:e|es|ed), revenues?, reduc\w+, cut, fewer, less, gains?, benefits?, "
-    r"margin, increas\w+"
-)
-RETURN = vocabulary(
-    r"roi, return on investment, payback, pays? (?:for itself|back), break[- ]even, npv, "
-    r"net present value, irr"
-)
-PURPOSE = vocabulary(
-    r"this memo, purpose of this, i(?: am|'m) writing to, we(?: are|'re) writing to, "
-    r"in this memo, the purpose, the aim of"
-)
-SOURCE = vocabulary(
-    r"source, according to, audits?, surveys?, stud(?:y|ies), benchmarks?, data from, "
-    r"pilot results?, reports? (?:by|from)"
-)
-ALTERNATIVES = vocabulary(
-    r"alternatives?, do nothing, doing nothing, status quo, cost of inaction, "
-    r"options? (?:considered|we considered), instead of, compared with, compared to"
-)
-_MONTHS_AND_DAYS = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri"
-DEADLINE = vocabulary(
-    rf"by (?:\d+|the end|end of|next|q[1-4]|(?:{_MONTHS_AND_DAYS})\w*), before \d+, deadline"
-)
-HEDGES = vocabulary(
-    r"perhaps, maybe, possibly, hopefully, somewhat, sort of, kind of, i think, i feel, "
-    r"i believe, we feel, we think, i guess, arguably, probably, fairly, quite, rather, "
-    r"a bit, it seems, might, just"
-)
-JARGON = vocabulary(
-    r"synerg\w*, leverag\w*, paradigms?, best[- ]in[- ]class, best of breed, "
-    r"move the needle, circle back, low[- ]hanging fruit, deep dive, bandwidth, holistic, "
-    r"value[- ]add, game[- ]chang\w*, ecosystem, going forward, touch base, win[- ]win, "
-    r"seamless(?:ly)?, cutting[- ]edge, world[- ]class, mission[- ]critical, "
-    r"thought leadership, actionable insights, at the end of the day, outside the box, "
-    r"empower\w*, unlock value, disruptive"
-)
-_ACRONYM = re.compile(r"\b[A-Z]{2,6}s?\b")
-_DEFINED_ACRONYM = re.compile(r"\(([A-Z]{2,6})s?\)")
-_COMMON_ACRONYMS = word_set(
-    "CEO CFO COO CTO CIO CMO HR IT US USA UK EU UN ROI KPI AI OK USD EUR GBP AM PM PDF FAQ ID "
-    "TV NHS VAT GDP HIPAA GDPR"
-)
+_MIN_REPEAT_WORDS = 3  # "Thanks." twice is not padding
 
 
 @dataclass(frozen=True)
@@ -106,11 +36,12 @@ class Findings:
     ask_paragraph: int | None  # 1-based, counting paragraphs that hold sentences
     ask_has_amount: bool
     ask_has_deadline: bool
+    deadline_where: str | None  # "the request", "the subject line", "the memo"
+    amount_elsewhere: str | None  # an amount asked for that the request itself does not name
+    soft_ask: SentenceFacts | None  # a wish ("we need…", "we hope…") when there is no ask
     purpose_early: bool
     vague_claims: tuple[tuple[SentenceFacts, str], ...]  # claims of size without a figure
-    risks: tuple[SentenceFacts, ...]
-    unmitigated_risks: tuple[SentenceFacts, ...]
-    mitigations: int
+    risk_findings: RiskFindings
     costs_with_figures: int
     benefits_with_figures: int
     financial_mentions: int
@@ -119,16 +50,43 @@ class Findings:
     sourced: int  # sentences that name a source (audit, survey, study…)
     figure_examples: tuple[str, ...]
     hedges: tuple[str, ...]
+    filler: tuple[str, ...]
+    casual: tuple[str, ...]
+    lower_case_starts: int  # sentences that begin with a lower-case letter
+    repeated: int  # sentences that repeat an earlier one word for word
+    unique_words: int  # words in the sentences that are not repeats
     jargon: tuple[str, ...]
     undefined_acronyms: tuple[str, ...]
     exclamations: int
     bullets: int
     headings: int
     paragraph_words: tuple[int, ...]
+    language: str = "en"  # the writer's: the rules and the feedback's words follow it
 
     @property
     def words(self) -> int:
         return self.metrics.words
+
+    @property
+    def risks(self) -> tuple[SentenceFacts, ...]:
+        return self.risk_findings.risks
+
+    @property
+    def unmitigated_risks(self) -> tuple[SentenceFacts, ...]:
+        return self.risk_findings.unmitigated
+
+    @property
+    def mitigations(self) -> int:
+        return self.risk_findings.mitigations
+
+    @property
+    def lower_case_share(self) -> float:
+        return self.lower_case_starts / max(1, self.metrics.sentences - self.repeated)
+
+    @property
+    def repeated_share(self) -> float:
+        """The share of sentences that only repeat earlier ones (padding)."""
+        return self.repeated / max(1, self.metrics.sentences)
 
     @property
     def ask_early(self) -> bool:
@@ -139,15 +97,16 @@ class Findings:
         return sum(1 for n in self.paragraph_words if n > LONG_PARAGRAPH_WORDS)
 
 
-def find(memo: str) -> Findings:
-    """Measure a memo for the offline rules."""
-    profile = profile_memo(memo)
-    lowered = {u.start: profile.quote(u).lower() for u in profile.body}
+def find(memo: str, language: str = "en") -> Findings:
+    """Measure a memo for the offline rules of the writer's language."""
+    lx = lexicon(language)
+    profile = profile_memo(memo, language)
+    lowered = {u.start: profile.quote(u).lower() for u in profile.units}
     sentences = profile.sentences
-    texts = [lowered[u.start] for u in sentences]
+    unique = _first_occurrences(sentences, lowered)
+    texts = [lowered[u.start] for u in unique]
     asks = _ask_units(profile)
-    mitigated = {u.start for u in sentences if MITIGATION.search(lowered[u.start])}
-    risks = _risks(profile, lowered, mitigated)
+    ask_deadline = any(lx.DEADLINE.search(lowered[u.start]) for u in asks)
     return Findings(
         profile=profile,
         metrics=metrics_from(profile),
@@ -155,27 +114,79 @@ def find(memo: str) -> Findings:
         ask_position=_position(profile, asks[0] if asks else None),
         ask_paragraph=_paragraph_number(profile, asks[0] if asks else None),
         ask_has_amount=any(u.figures for u in asks),
-        ask_has_deadline=any(DEADLINE.search(lowered[u.start]) for u in asks),
-        purpose_early=_purpose_early(profile, lowered),
-        vague_claims=tuple(_vague_claims(sentences, lowered)),
-        risks=tuple(risks),
-        unmitigated_risks=tuple(_unmitigated(risks, sentences, mitigated)),
-        mitigations=len(mitigated),
-        costs_with_figures=_with_figures(sentences, lowered, COST),
-        benefits_with_figures=_with_figures(sentences, lowered, BENEFIT),
-        financial_mentions=len(_all(COST, texts)),
-        return_terms=tuple(dict.fromkeys(_all(RETURN, lowered.values()))),
-        alternatives=any(ALTERNATIVES.search(text) for text in texts),
-        sourced=sum(1 for text in texts if SOURCE.search(text)),
-        figure_examples=_figure_examples(profile),
-        hedges=_all(HEDGES, texts),
-        jargon=_all(JARGON, texts),
-        undefined_acronyms=_undefined_acronyms(profile),
-        exclamations=sum(profile.quote(u).count("!") for u in sentences),
+        ask_has_deadline=ask_deadline,
+        deadline_where="the request" if ask_deadline else _deadline_where(profile, lowered, lx),
+        amount_elsewhere=None if any(u.figures for u in asks) else _amount(profile, asks, lx),
+        soft_ask=None
+        if asks
+        else next((u for u in unique if lx.SOFT_ASK.search(lowered[u.start])), None),
+        purpose_early=_purpose_early(profile, lowered, lx),
+        vague_claims=tuple(_vague_claims(unique, lowered, lx)),
+        risk_findings=find_risks(profile, lowered, lx),
+        costs_with_figures=_with_figures(unique, lowered, lx.COST) + any(u.figures for u in asks),
+        benefits_with_figures=_with_figures(unique, lowered, lx.BENEFIT),
+        financial_mentions=len(_all(lx.COST, texts)) + len(_all(lx.BENEFIT, texts)),
+        return_terms=tuple(dict.fromkeys(_all(lx.RETURN, texts))),
+        alternatives=any(lx.ALTERNATIVES.search(text) for text in texts),
+        sourced=sum(1 for text in texts if lx.SOURCE.search(text)),
+        figure_examples=_figure_examples(profile, lx),
+        hedges=_all(lx.HEDGES, texts),
+        filler=_all(lx.FILLER, texts),
+        casual=_all(lx.CASUAL, texts),
+        lower_case_starts=sum(1 for u in unique if profile.quote(u)[:1].islower()),
+        repeated=len(sentences) - len(unique),
+        unique_words=sum(u.words for u in unique),
+        jargon=_all(lx.JARGON, texts),
+        undefined_acronyms=_undefined_acronyms(profile, lx),
+        exclamations=sum(profile.quote(u).count("!") for u in unique),
         bullets=sum(1 for u in profile.units if u.kind == "bullet"),
         headings=sum(1 for u in profile.units if u.kind == "heading"),
         paragraph_words=_paragraph_words(profile),
+        language=lx.CODE,
     )
+
+
+def _first_occurrences(
+    sentences: list[SentenceFacts], lowered: dict[int, str]
+) -> list[SentenceFacts]:
+    """The sentences that do not repeat an earlier one word for word."""
+    seen: set[str] = set()
+    unique = []
+    for unit in sentences:
+        key = " ".join(word_tokens(lowered[unit.start]))
+        if unit.words >= _MIN_REPEAT_WORDS and key in seen:
+            continue
+        seen.add(key)
+        unique.append(unit)
+    return unique
+
+
+def _deadline_where(profile: MemoProfile, lowered: dict[int, str], lx: ModuleType) -> str | None:
+    """Where a decision date is given outside the request: the subject line or a sentence."""
+    for unit in profile.units:
+        text = lowered[unit.start]
+        if not lx.DEADLINE.search(text):
+            continue
+        if unit.kind == "header" and lx.TEXT.header_names.get(_header_key(text)) == "Subject":
+            return "the subject line"
+        if unit.kind != "header" and lx.DECISION.search(text):
+            return "the memo"
+    return None
+
+
+def _header_key(text: str) -> str:
+    return text.lstrip("*_#> \t").split(":", 1)[0].rstrip("*_ \t")
+
+
+def _amount(profile: MemoProfile, asks: list[SentenceFacts], lx: ModuleType) -> str | None:
+    """The first sum of money in the body, when the request itself names none."""
+    if not asks:
+        return None
+    for unit in profile.body:
+        for match in lx.FIGURE.finditer(profile.quote(unit)) if unit.figures else ():
+            if lx.MONEY.search(match.group()):
+                return match.group()
+    return None
 
 
 def _ask_units(profile: MemoProfile) -> list[SentenceFacts]:
@@ -186,21 +197,6 @@ def _ask_units(profile: MemoProfile) -> list[SentenceFacts]:
         if later and later[0].paragraph == asks[0].paragraph:
             asks.append(later[0])
     return asks
-
-
-def _risks(
-    profile: MemoProfile, lowered: dict[int, str], mitigated: set[int]
-) -> list[SentenceFacts]:
-    """Sentences naming a risk, and everything under a "Risks" heading that is not a mitigation."""
-    risks: list[SentenceFacts] = []
-    in_risk_section = False
-    for unit in profile.body:
-        text = lowered[unit.start]
-        if unit.kind == "heading":
-            in_risk_section = RISK.search(text) is not None
-        elif RISK.search(text) or (in_risk_section and unit.start not in mitigated):
-            risks.append(unit)
-    return risks
 
 
 def _position(profile: MemoProfile, unit: SentenceFacts | None) -> float | None:
@@ -217,38 +213,24 @@ def _paragraph_number(profile: MemoProfile, unit: SentenceFacts | None) -> int |
     return 1 + sum(1 for p in profile.paragraphs if p < unit.paragraph)
 
 
-def _purpose_early(profile: MemoProfile, lowered: dict[int, str]) -> bool:
+def _purpose_early(profile: MemoProfile, lowered: dict[int, str], lx: ModuleType) -> bool:
     """A purpose statement ("This memo asks…") within the first fifth of the memo."""
     if not profile.body:
         return False
     start, end = profile.body[0].start, profile.body[-1].end
     cutoff = start + EARLY_SHARE * (end - start)
-    return any(PURPOSE.search(lowered[u.start]) for u in profile.body if u.start <= cutoff)
+    return any(lx.PURPOSE.search(lowered[u.start]) for u in profile.body if u.start <= cutoff)
 
 
 def _vague_claims(
-    sentences: list[SentenceFacts], lowered: dict[int, str]
+    sentences: list[SentenceFacts], lowered: dict[int, str], lx: ModuleType
 ) -> list[tuple[SentenceFacts, str]]:
     claims = []
     for unit in sentences:
-        match = None if unit.figures else VAGUE.search(lowered[unit.start])
+        match = None if unit.figures else lx.VAGUE.search(lowered[unit.start])
         if match:
             claims.append((unit, match.group()))
     return claims
-
-
-def _unmitigated(
-    risks: list[SentenceFacts], sentences: list[SentenceFacts], mitigated: set[int]
-) -> list[SentenceFacts]:
-    """Risks with no mitigation in the same sentence or the next one of the same paragraph."""
-    following = {a.start: b for a, b in itertools.pairwise(sentences)}
-    result = []
-    for risk in risks:
-        nxt = following.get(risk.start)
-        covered = nxt is not None and nxt.paragraph == risk.paragraph and nxt.start in mitigated
-        if risk.start not in mitigated and not covered:
-            result.append(risk)
-    return result
 
 
 def _with_figures(
@@ -262,26 +244,26 @@ def _all(pattern: re.Pattern[str], texts: Iterable[str]) -> tuple[str, ...]:
     return tuple(pattern.findall("\n".join(texts)))
 
 
-def _figure_examples(profile: MemoProfile, limit: int = 3) -> tuple[str, ...]:
+def _figure_examples(profile: MemoProfile, lx: ModuleType, limit: int = 3) -> tuple[str, ...]:
     """A few figures to quote back to the writer, amounts and percentages first."""
     found = [
-        m.group() for u in profile.body if u.figures for m in FIGURE.finditer(profile.quote(u))
+        m.group() for u in profile.body if u.figures for m in lx.FIGURE.finditer(profile.quote(u))
     ]
     ranked = sorted(dict.fromkeys(found), key=lambda figure: figure.isdigit())
     return tuple(ranked[:limit])
 
 
-def _undefined_acronyms(profile: MemoProfile) -> tuple[str, ...]:
+def _undefined_acronyms(profile: MemoProfile, lx: ModuleType) -> tuple[str, ...]:
     """Capitalised abbreviations never spelled out in brackets, e.g. "EHR" without "(EHR)"."""
-    defined = set(_DEFINED_ACRONYM.findall(profile.text))
+    defined = set(lx.DEFINED_ACRONYM.findall(profile.text))
     found: dict[str, None] = {}
     for unit in profile.sentences:
         quote = profile.quote(unit)
         if quote.isupper():
             continue
-        for acronym in _ACRONYM.findall(quote):
+        for acronym in lx.ACRONYM.findall(quote):
             base = acronym.rstrip("s") if acronym.endswith("s") else acronym
-            if base not in defined and base not in _COMMON_ACRONYMS:
+            if base not in defined and base not in lx.COMMON_ACRONYMS:
                 found.setdefault(base)
     return tuple(found)
 

@@ -12,12 +12,24 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from memoai.analysis.dimensions import DIMENSIONS, FULL_LENGTH_WORDS, Assessment, Note, count
+from memoai.analysis.dimensions import (
+    DIMENSIONS,
+    FULL_LENGTH_WORDS,
+    PADDING_SHARE,
+    Assessment,
+    Note,
+    clip,
+    count,
+)
 from memoai.analysis.findings import Findings, find
 from memoai.analysis.segments import segment_feedback
+from memoai.analysis.wording import tr
 from memoai.configs.schemas import Criterion, Rubric, Scale
 
 MAX_NOTES = 8
+# A strength is only praised where the criterion reaches the middle of the scale: "Easy to
+# read" beside a tone score of 1 would be a contradiction.
+STRENGTH_FLOOR = 0.375
 _NAME_WEIGHT = 3  # a keyword in the id or name counts three times one in the description
 _MIN_DESCRIPTION_HITS = 2  # with no keyword in id or name, the description must be clear
 
@@ -34,6 +46,18 @@ DIMENSION_KEYWORDS: dict[str, str] = {
     "wording, active voice, wordy",
     "audience": "audience, tone, reader, stakeholder, professional, persuas, jargon, acronym",
 }
+# The same in Spanish, for a rubric written in Spanish and for questions asked in Spanish.
+_SPANISH_KEYWORDS: dict[str, str] = {
+    "purpose": "propósito, solicitud, petición, pedido, recomend, decisión, objetivo",
+    "structure": "estructur, organiz, orden, formato, encabezado, títul, apartado, párrafo",
+    "evidence": "evidencia, dato, cifra, prueba, fuente, métric, cuantific",
+    "business_case": "caso de negocio, financ, coste, costo, retorno, presupuest, ahorro, "
+    "inversión, beneficio",
+    "risks": "riesgo, mitigac, contingencia, amenaza, cumplimiento",
+    "clarity": "clarid, conciso, concisi, legib, lectura, redacc, voz activa, voz pasiva",
+    "audience": "público, tono, lector, profesional, persuas, jerga, sigla",
+}
+DIMENSION_KEYWORDS = {d: f"{k}, {_SPANISH_KEYWORDS[d]}" for d, k in DIMENSION_KEYWORDS.items()}
 _KEYWORD_PATTERNS = {
     dimension: [re.compile(rf"\b{re.escape(k)}") for k in keywords.split(", ")]
     for dimension, keywords in DIMENSION_KEYWORDS.items()
@@ -46,15 +70,16 @@ class Judgement:
     assessment: Assessment | None
 
 
-def analyse(memo: str, rubric: Rubric) -> dict[str, Any]:
-    """Feedback on a memo in the shape every provider returns, from rules alone."""
-    f = find(memo)
+def analyse(memo: str, rubric: Rubric, language: str = "en") -> dict[str, Any]:
+    """Feedback on a memo in the shape every provider returns, from rules alone, by the rules
+    of the writer's language and written in it (the rubric's own words stay as written)."""
+    f = find(memo, language)
     assessments = {name: assess(f) for name, assess in DIMENSIONS.items()}
-    judgements = [_judge(c, assessments, f.words) for c in rubric.criteria]
+    judgements = [_judge(c, assessments, f) for c in rubric.criteria]
     return {
         "strengths": _strengths(f, judgements, assessments),
-        "opportunities": _opportunities(judgements, assessments),
-        "rubric_scores": [_score_item(j, rubric.scale) for j in judgements],
+        "opportunities": _opportunities(judgements, assessments, f.language),
+        "rubric_scores": [_score_item(j, rubric.scale, f.language) for j in judgements],
         "segment_feedback": segment_feedback(f),
     }
 
@@ -83,14 +108,15 @@ def criterion_dimensions(identifier: str, name: str, description: str) -> dict[s
     return {d: n / whole for d, n in totals.items()}
 
 
-def _judge(criterion: Criterion, assessments: dict[str, Assessment], words: int) -> Judgement:
+def _judge(criterion: Criterion, assessments: dict[str, Assessment], f: Findings) -> Judgement:
     shares = criterion_dimensions(criterion.id, criterion.name, criterion.description)
     if not shares:
         return Judgement(criterion, None)
     parts = [assessments[d] for d in shares]
     facts = " ".join(p.facts for p in parts)
     if any(p.capped for p in parts):
-        facts += f" The memo is only {count(words, 'word')}, too short to show much."
+        short = " The memo is only {words}, too short to show much."
+        facts += tr(short, f.language, words=count(f.words, "word", f.language))
     blended = Assessment(
         quality=sum(assessments[d].quality * share for d, share in shares.items()),
         facts=facts,
@@ -106,15 +132,17 @@ def level(quality: float, scale: Scale) -> int:
     return scale.min + math.floor(steps + 0.5)
 
 
-def _score_item(judgement: Judgement, scale: Scale) -> dict[str, Any]:
+def _score_item(judgement: Judgement, scale: Scale, language: str) -> dict[str, Any]:
     criterion, assessment = judgement.criterion, judgement.assessment
     if assessment is None:
         return {
             "criterion_id": criterion.id,
             "score": None,
-            "justification": (
-                f"The offline analysis cannot judge {criterion.name}; it needs an AI model. "
-                "Switch to an AI provider or ask a colleague to review this criterion."
+            "justification": tr(
+                "The offline analysis cannot judge {name}; it needs an AI model. Switch to an "
+                "AI provider or ask a colleague to review this criterion.",
+                language,
+                name=criterion.name,
             ),
             "assessed": False,
         }
@@ -141,16 +169,23 @@ def _strengths(
     ranked = [
         (-j.assessment.quality, j.criterion.weight, n)
         for j in judgements
-        if j.assessment
+        if j.assessment and j.assessment.quality >= STRENGTH_FLOOR
         for n in j.assessment.strengths
     ]
     found = _collect(ranked) or _collect(
-        [(-a.quality, 0.0, n) for a in assessments.values() for n in a.strengths]
+        [
+            (-a.quality, 0.0, n)
+            for a in assessments.values()
+            if a.quality >= STRENGTH_FLOOR
+            for n in a.strengths
+        ]
     )
     return found or [_fallback_strength(f)]
 
 
-def _opportunities(judgements: list[Judgement], assessments: dict[str, Assessment]) -> list[str]:
+def _opportunities(
+    judgements: list[Judgement], assessments: dict[str, Assessment], language: str
+) -> list[str]:
     """What to improve, weakest criterion first; never empty."""
     ranked = [
         (j.assessment.quality, j.criterion.weight, n)
@@ -161,22 +196,43 @@ def _opportunities(judgements: list[Judgement], assessments: dict[str, Assessmen
     found = _collect(ranked) or _collect(
         [(a.quality, 0.0, n) for a in assessments.values() for n in a.opportunities]
     )
-    return found or [_fallback_opportunity(judgements)]
+    return found or [_fallback_opportunity(judgements, language)]
 
 
 def _fallback_strength(f: Findings) -> str:
     """Something true and encouraging when no rule found a strength."""
+    lang = f.language
     if f.words == 0:
-        return "You have made a start: write the memo and the analysis will find what works."
+        return tr(
+            "You have made a start: write the memo and the analysis will find what works.", lang
+        )
+    if f.repeated_share > PADDING_SHARE:
+        first = clip(f.profile.quote(f.profile.sentences[0]))
+        return tr(
+            "Your message is plain: “{first}” Now support it once instead of repeating it.",
+            lang,
+            first=first,
+        )
     if f.words < FULL_LENGTH_WORDS:
-        return f"The memo is brief ({f.words} words), so it is quick to read and easy to extend."
-    return (
-        f"The memo covers its topic in {f.words} words, so the material for a strong memo is "
-        "there; the opportunities below show how to shape it."
+        brief = count(f.words, "word", lang)
+        return tr(
+            "The memo is brief ({brief}), so it is quick to read and easy to extend.",
+            lang,
+            brief=brief,
+        )
+    return tr(
+        "The memo covers its topic in {words} words, so the material for a strong memo is "
+        "there; the opportunities below show how to shape it.",
+        lang,
+        words=f.words,
     )
 
 
-def _fallback_opportunity(judgements: list[Judgement]) -> str:
+def _fallback_opportunity(judgements: list[Judgement], language: str) -> str:
     unjudged = [j.criterion.name for j in judgements if j.assessment is None]
-    what = ", ".join(unjudged) if unjudged else "tone, accuracy and persuasiveness"
-    return f"Ask a colleague or an AI reviewer to check what rules cannot judge: {what}."
+    what = ", ".join(unjudged) if unjudged else tr("tone, accuracy and persuasiveness", language)
+    return tr(
+        "Ask a colleague or an AI reviewer to check what rules cannot judge: {what}.",
+        language,
+        what=what,
+    )

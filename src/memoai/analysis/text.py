@@ -29,6 +29,7 @@ _HEADER = re.compile(r"[*_#>\s]*(to|from|date|subject|re|cc|bcc)[*_]*\s*:", re.I
 _BULLET = re.compile(r"(?:[-*•‣◦▪●–—+]|\d{1,2}[.)]|[a-zA-Z][.)]|\(\w{1,3}\))\s+")
 _MARKDOWN_HEADING = re.compile(r"#{1,6}\s+")
 _TERMINATOR = re.compile(r"[.!?…]+[)\]\"'”’»]*(?=\s)|[。！？]+[」』）”]*")
+_ANY_STOP = re.compile(r"[.!?…。！？]")
 _CLOSERS = ")]\"'”’»"
 _MAX_HEADING_WORDS = 8
 _MAX_LABEL_WORDS = 4  # "Key risks:" introduces a list; longer colon lines are sentences
@@ -41,11 +42,26 @@ _NEVER_FINAL = word_set(
     "mr mrs ms dr prof st sr jr vs cf approx ca no nos fig figs vol pp dept est e.g i.e viz "
     "jan feb mar apr jun jul aug sep sept oct nov dec"
 )
+# Abbreviations that may end a sentence but are mostly followed by more of it in lower case.
+_GO_ON = word_set("etc al approx incl excl cf esp")
 # After a dotted abbreviation (U.S., a.m.), only these words clearly start a new sentence.
 _SENTENCE_STARTERS = word_set(
     "the this that these those we i our it its they their he she you a an in on at for if "
     "however but and so then there as with by to"
 )
+
+
+class Conventions(NamedTuple):
+    """How a language writes memo headers and abbreviations: what splitting needs to know."""
+
+    header: re.Pattern[str]  # a header line's label, e.g. "Subject:"
+    header_names: dict[str, str]  # lower-cased label -> To, From, Date or Subject
+    never_final: frozenset[str]  # abbreviations followed by a name or a figure
+    go_on: frozenset[str]  # abbreviations that may end a sentence but mostly go on
+    sentence_starters: frozenset[str]  # after a dotted abbreviation, these start a sentence
+
+
+ENGLISH = Conventions(_HEADER, HEADER_NAMES, _NEVER_FINAL, _GO_ON, _SENTENCE_STARTERS)
 
 
 class Unit(NamedTuple):
@@ -68,12 +84,12 @@ def words(text: str) -> list[str]:
     return (_ASCII_WORD if text.isascii() else _WORD).findall(text)
 
 
-def split_sentences(text: str) -> list[Span]:
+def split_sentences(text: str, conventions: Conventions = ENGLISH) -> list[Span]:
     """Sentence spans (original offsets) with list items, headings and headers as their own."""
-    return [(unit.start, unit.end) for unit in split_units(text)]
+    return [(unit.start, unit.end) for unit in split_units(text, conventions)]
 
 
-def split_units(text: str) -> list[Unit]:
+def split_units(text: str, conventions: Conventions = ENGLISH) -> list[Unit]:
     """Every sentence-like unit of the text, in order, with its kind and paragraph."""
     lines = _lines(text)
     units: list[Unit] = []
@@ -82,21 +98,22 @@ def split_units(text: str) -> list[Unit]:
     block_kind: Kind = "prose"
     for i, line in enumerate(lines):
         if line.start == line.end:
-            _flush(text, block, block_kind, paragraph, units)
+            _flush(text, block, block_kind, paragraph, units, conventions)
             block = []
             if i and lines[i - 1].start != lines[i - 1].end:
                 paragraph += 1
             continue
-        kind, content = _classify(text, line, lines[i + 1] if i + 1 < len(lines) else None)
+        following = lines[i + 1] if i + 1 < len(lines) else None
+        kind, content = _classify(text, line, following, conventions.header)
         if block and kind == "prose" and _continues(block_kind, line):
             block[1] = line.end
         else:
-            _flush(text, block, block_kind, paragraph, units)
+            _flush(text, block, block_kind, paragraph, units, conventions)
             block, block_kind = [content, line.end], kind
         if kind in ("header", "heading") or text[line.end - 1] == ":":
-            _flush(text, block, block_kind, paragraph, units)
+            _flush(text, block, block_kind, paragraph, units, conventions)
             block = []
-    _flush(text, block, block_kind, paragraph, units)
+    _flush(text, block, block_kind, paragraph, units, conventions)
     return units
 
 
@@ -118,10 +135,12 @@ def _lines(text: str) -> list[_Line]:
     return lines
 
 
-def _classify(text: str, line: _Line, following: _Line | None) -> tuple[Kind, int]:
+def _classify(
+    text: str, line: _Line, following: _Line | None, header_label: re.Pattern[str] = _HEADER
+) -> tuple[Kind, int]:
     """The kind of a line and where its content starts (after a bullet or heading marker)."""
     content = text[line.start : line.end]
-    header = _HEADER.match(content)
+    header = header_label.match(content)
     if header and len(content) <= _MAX_HEADER_CHARS:
         return "header", line.start
     marker = _MARKDOWN_HEADING.match(content)
@@ -138,8 +157,8 @@ def _classify(text: str, line: _Line, following: _Line | None) -> tuple[Kind, in
 def _is_heading(text: str, content: str, following: _Line | None) -> bool:
     """A short line without final punctuation, not continued in lower case on the next line."""
     last = content[-1]
-    if last in ".!?;\"'”’»":
-        return False
+    if last in ".!?;\"'”’»" or content[0].islower():
+        return False  # a title does not end like a sentence or start in lower case
     count = len(words(content))
     if last == ":":
         return count <= _MAX_LABEL_WORDS
@@ -154,7 +173,14 @@ def _continued_in_lower_case(text: str, following: _Line | None) -> bool:
     return text[following.start].islower()
 
 
-def _flush(text: str, block: list[int], kind: Kind, paragraph: int, units: list[Unit]) -> None:
+def _flush(
+    text: str,
+    block: list[int],
+    kind: Kind,
+    paragraph: int,
+    units: list[Unit],
+    conventions: Conventions = ENGLISH,
+) -> None:
     """Turn a finished block into units: prose and list items split into sentences."""
     if not block:
         return
@@ -162,15 +188,18 @@ def _flush(text: str, block: list[int], kind: Kind, paragraph: int, units: list[
     if kind in ("header", "heading"):
         units.append(Unit(start, end, kind, paragraph))
         return
-    units.extend(Unit(a, b, kind, paragraph) for a, b in _split_block(text, start, end))
+    spans = _split_block(text, start, end, conventions)
+    units.extend(Unit(a, b, kind, paragraph) for a, b in spans)
 
 
-def _split_block(text: str, start: int, end: int) -> list[Span]:
+def _split_block(text: str, start: int, end: int, conventions: Conventions = ENGLISH) -> list[Span]:
     """Split a prose block at sentence ends, skipping abbreviations and decimals."""
     spans: list[Span] = []
     pos = start
+    if not _ANY_STOP.search(text, start, end) and "\n" in text[start:end]:
+        return _split_lines(text, start, end)  # unpunctuated: each line is a sentence
     for match in _TERMINATOR.finditer(text, start, end):
-        if _ends_sentence(text, match, end):
+        if _ends_sentence(text, match, end, conventions):
             spans.append(_trim(text, pos, match.end()))
             pos = match.end()
     if pos < end:
@@ -178,26 +207,40 @@ def _split_block(text: str, start: int, end: int) -> list[Span]:
     return [span for span in spans if span[0] < span[1]]
 
 
-def _ends_sentence(text: str, match: re.Match[str], end: int) -> bool:
+def _split_lines(text: str, start: int, end: int) -> list[Span]:
+    spans, pos = [], start
+    while pos < end:
+        stop = text.find("\n", pos, end)
+        stop = end if stop < 0 else stop
+        spans.append(_trim(text, pos, stop))
+        pos = stop + 1
+    return [span for span in spans if span[0] < span[1]]
+
+
+def _ends_sentence(
+    text: str, match: re.Match[str], end: int, conventions: Conventions = ENGLISH
+) -> bool:
     """Whether this terminator ends a sentence rather than an abbreviation."""
-    if match.group()[0] in "。！？":
-        return True
     nxt = match.end()
     while nxt < end and text[nxt].isspace():
         nxt += 1
     if nxt >= end:
         return True
-    if text[nxt].islower():
-        return False
+    if match.group()[0] in "。！？":
+        return not text[nxt].islower()  # a quoted question inside an English sentence
     if match.group().rstrip(_CLOSERS) != ".":
         return True
     token = _token_before(text, match.start())
-    if token in _NEVER_FINAL or (len(token) == 1 and token.isalpha()):
+    if token in conventions.never_final or (len(token) == 1 and token.isalpha()):
         return False
     if "." in token:
+        if text[nxt].islower():
+            return False
         following = _WORD.match(text, nxt)
-        return following is not None and following.group().lower() in _SENTENCE_STARTERS
-    return True
+        return following is not None and following.group().lower() in conventions.sentence_starters
+    # A full stop after a whole word ends the sentence even when the next one starts in lower
+    # case (memos typed without capitals), except after words that mostly go on ("etc.").
+    return not (text[nxt].islower() and token in conventions.go_on)
 
 
 def _token_before(text: str, pos: int) -> str:
@@ -205,7 +248,7 @@ def _token_before(text: str, pos: int) -> str:
     start = pos
     while start > 0 and not text[start - 1].isspace() and pos - start < 20:
         start -= 1
-    return text[start:pos].lstrip("([\"'“‘").lower()
+    return text[start:pos].lstrip("([\"'“‘¿¡«").lower()
 
 
 def _trim(text: str, start: int, end: int) -> Span:

@@ -12,17 +12,24 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
+
 from memoai.api import AppError, ErrorCode
 from memoai.chat import context, service
 from memoai.chat.models import ChatMessage, ChatSession, MessageStatus, Role
 from memoai.configs.loader import ConfigRegistry
-from memoai.db import Database
-from memoai.deps import Caller
+from memoai.db import Database, utcnow
+from memoai.debugging import capture as debug
+from memoai.debugging.models import RecordKind
+from memoai.debugging.redact import redact
+from memoai.errors import partly_saved, storage_fault
 from memoai.evaluations import service as evaluations
 from memoai.evaluations.models import Status
-from memoai.llm.base import LLMError, Provider
+from memoai.llm.base import LLMError, Provider, Usage
 from memoai.llm.prompts import build_chat_system
+from memoai.llm.registry import estimate_cost
 from memoai.runtime import Runtime
+from memoai.sessions.caller import Caller
 from memoai.settings import Settings
 from memoai.streaming import Emit
 
@@ -74,8 +81,19 @@ class ChatFlow:
             chat = await service.get_owned(db, caller, chat_id)
             return await service.add_message(db, chat.id, Role.USER, content)
 
-    async def reply(self, question: ChatMessage, emit: Emit = _no_emit) -> ChatMessage:
-        """Answer a stored question; ends as a completed or failed assistant message."""
+    async def reply(
+        self, question: ChatMessage, emit: Emit = _no_emit, language: str = "en"
+    ) -> ChatMessage:
+        """Answer a stored question in the writer's language; ends as a completed or failed
+        assistant message."""
+        with debug.capturing(self.runtime.debug_mode, RecordKind.CHAT) as capture:
+            if capture is not None:
+                capture.add_time("queue", (utcnow() - question.created_at).total_seconds() * 1000)
+            return await self._reply(question, emit, capture, language)
+
+    async def _reply(
+        self, question: ChatMessage, emit: Emit, capture: debug.Capture | None, language: str
+    ) -> ChatMessage:
         chat_id = question.chat_session_id
         await emit(
             "started",
@@ -89,24 +107,42 @@ class ChatFlow:
         info: dict[str, Any] | None = None
         error: LLMError | None = None
         try:
-            prompt, facts = await self._prompt(question)
+            prompt, facts = await self._prompt(question, language)
             info = prompt.info
-            async for chunk in self.provider.chat(prompt.system, prompt.turns, facts):
-                parts.append(chunk)
-                await emit("delta", {"text": chunk})
+            turns = "\n\n".join(f"[{turn.role}]\n{turn.content}" for turn in prompt.turns)
+            debug.note(prompt=f"[system]\n{prompt.system}\n\n{turns}")
+            with debug.timed("model"):
+                async for chunk in self.provider.chat(prompt.system, prompt.turns, facts):
+                    parts.append(chunk)
+                    await emit("delta", {"text": chunk})
             if not "".join(parts).strip():
                 error = LLMError(ErrorCode.LLM_BAD_OUTPUT, "The model returned an empty answer.")
         except LLMError as exc:
             error = exc
-        except Exception:
+        except Exception as exc:
             log.exception("chat reply crashed", extra={"chat_session_id": str(chat_id)})
+            debug.note(exception=f"{type(exc).__name__}: {exc}")
             error = LLMError(ErrorCode.LLM_UNAVAILABLE, "The chat reply failed unexpectedly.")
-        answer = await self._store(chat_id, "".join(parts), info, error, started)
+        debug.note(
+            response="".join(parts),
+            **({"error": f"{error.code}: {error.message}"} if error else {}),
+        )
+        try:
+            answer = await self._store(chat_id, "".join(parts), info, error, started, capture)
+        except DBAPIError as exc:
+            code = storage_fault(exc)
+            if code is None:
+                raise
+            # The question was stored a moment ago; start-up marks it interrupted (retryable).
+            saved = "Your question is saved"
+            raise partly_saved(code, saved, "the reply could not be stored") from exc
         out = service.message_out(answer).model_dump(mode="json")
         await emit("completed" if error is None else "failed", out)
         return answer
 
-    async def _prompt(self, question: ChatMessage) -> tuple[context.Prompt, dict[str, Any]]:
+    async def _prompt(
+        self, question: ChatMessage, language: str
+    ) -> tuple[context.Prompt, dict[str, Any]]:
         """Read everything in one short session, then fit it to the model's context window."""
         config = self.configs.current()
         async with self.db.sessions() as db:
@@ -119,13 +155,23 @@ class ChatFlow:
         facts = context.evaluation_facts(evaluations.to_out(evaluation).model_dump(mode="json"))
         window = context.context_window(config.llm.context_window_tokens, self.provider.model)
         prompt = context.fit(
-            lambda versions: build_chat_system(config, memo, facts, versions),
+            lambda versions: build_chat_system(config, memo, facts, versions, language),
             earlier,
             context.to_turns(history, question.id),
             window,
             context.reply_reserve(self.settings.llm_max_tokens, window),
         )
-        return prompt, {"evaluation": facts, "rubric": config.rubric, "memo": memo}
+        replied = any(
+            m.role == Role.ASSISTANT and m.status == MessageStatus.COMPLETED for m in history
+        )
+        return prompt, {
+            "evaluation": facts,
+            "rubric": config.rubric,
+            "memo": memo,
+            "earlier": earlier,  # texts of the versions this memo revises, oldest first
+            "replied": replied,  # the conversation already has an answer
+            "language": language,  # the writer's: the offline answers are written in it
+        }
 
     async def _store(
         self,
@@ -134,10 +180,16 @@ class ChatFlow:
         info: dict[str, Any] | None,
         error: LLMError | None,
         started: float,
+        capture: debug.Capture | None = None,
     ) -> ChatMessage:
+        prompt_tokens = int((info or {}).get("prompt_tokens_estimate", 0))
+        usage = Usage(prompt_tokens=prompt_tokens, completion_tokens=service.estimate_tokens(text))
+        prices = self.configs.current().llm.prices
         fields: dict[str, Any] = {
             "provider": self.provider.name,
             "model": self.provider.model,
+            "prompt_tokens": prompt_tokens,
+            "cost_usd": estimate_cost(usage, self.provider.model, prices),
             "latency_ms": int((time.perf_counter() - started) * 1000),
             "context": info,
             "status": MessageStatus.COMPLETED,
@@ -150,11 +202,19 @@ class ChatFlow:
                 error_message=friendly(error),
             )
         async with self.db.sessions() as db:
-            return await service.add_message(db, chat_id, Role.ASSISTANT, text, **fields)
+            with debug.timed("database"):
+                answer = await service.add_message(db, chat_id, Role.ASSISTANT, text, **fields)
+            if capture is not None:
+                chat = await db.get(ChatSession, chat_id)
+                assert chat is not None  # the question was just stored in it
+                capture.notes.update(provider=self.provider.name, model=self.provider.model)
+                await debug.store(db, capture, chat.evaluation_id, answer.id)
+                await db.commit()
+            return answer
 
 
 def friendly(error: LLMError) -> str:
     """A message for people, with the technical detail kept short at the end."""
     base = FRIENDLY.get(error.code, "The reply failed. Your message is saved; send it again.")
-    detail = " ".join(error.message.split())[:300]
+    detail = " ".join(redact(error.message).split())[:300]
     return f"{base} ({detail})" if detail else base

@@ -56,6 +56,9 @@ class ChatMessage(Base):
     error_message: Mapped[str | None] = mapped_column(Text, default=None)
     # Estimated (characters / 4): the chat stream reports no usage.
     tokens: Mapped[int] = mapped_column(default=0)
+    # An assistant reply's prompt (estimated the same way) and its estimated cost in USD.
+    prompt_tokens: Mapped[int] = mapped_column(default=0)
+    cost_usd: Mapped[float | None] = mapped_column(default=None)
     provider: Mapped[str | None] = mapped_column(String(20), default=None)
     model: Mapped[str | None] = mapped_column(String(100), default=None)
     latency_ms: Mapped[int | None] = mapped_column(default=None)

@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from memoai.language import Language
+
 
 class ChatSessionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -21,6 +23,11 @@ class MessageCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     message_content: str = Field(description="The message, 1 to CHAT_MAX_CHARS characters")
+    language: Language | None = Field(
+        None,
+        description='The writer\'s language, "en" or "es": the reply is written in it. '
+        "Omitted: the request's Accept-Language header decides (English by default).",
+    )
 
 
 class MessageError(BaseModel):
@@ -54,3 +61,7 @@ class ChatSessionOut(BaseModel):
     messages: list[MessageOut] | None = Field(
         None, description="The whole conversation, oldest first (omitted in listings)"
     )
+
+
+class ChatSessionList(BaseModel):
+    items: list[ChatSessionOut] = Field(description="Newest first, without their messages")

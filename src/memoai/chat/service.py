@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from memoai.api import not_found
-from memoai.chat.models import ChatMessage, ChatSession, MessageStatus
+from memoai.api import ErrorCode, not_found
+from memoai.chat.models import ChatMessage, ChatSession, MessageStatus, Role
 from memoai.chat.schemas import ChatSessionOut, MessageOut
-from memoai.deps import Caller
+from memoai.db import utcnow
 from memoai.evaluations.models import Evaluation, Submission
 from memoai.evaluations.service import check_text, provider_label
+from memoai.sessions.caller import Caller
 from memoai.settings import Settings
 
 # Earlier versions followed back along the revision chain (guards against a cycle, too).
@@ -120,6 +122,59 @@ async def add_message(
     db.add(message)
     await db.commit()
     return message
+
+
+INTERRUPTED_MESSAGE = (
+    "The reply was cut off by a restart of the server. Your question is saved; send it again."
+)
+
+
+async def recover_interrupted(db: AsyncSession, idle_before: datetime) -> int:
+    """Questions a crash left unanswered get a failed, retryable reply (CHAT_INTERRUPTED).
+
+    Every question ends with exactly one reply, completed or failed (a retry sends the
+    question again), so a chat with more questions than replies lost that many, less the
+    questions since `idle_before` still without a reply since then: another replica may be
+    answering those. A chat the writer went on using after the crash gets its lost reply too.
+    """
+
+    def tally(role: Role, since: datetime | None = None) -> ColumnElement[Any]:
+        match = ChatMessage.role == role
+        if since is not None:
+            match = and_(match, ChatMessage.created_at >= since)
+        return func.sum(case((match, 1), else_=0))
+
+    questions, replies = tally(Role.USER), tally(Role.ASSISTANT)
+    rows = await db.execute(
+        select(
+            ChatMessage.chat_session_id,
+            questions - replies,
+            tally(Role.USER, idle_before) - tally(Role.ASSISTANT, idle_before),
+        )
+        .group_by(ChatMessage.chat_session_id)
+        .having(questions > replies)
+    )
+    # Recent questions beyond the recent replies may still be in progress; the rest are lost.
+    lost = [
+        (chat_id, int(missing) - max(0, int(in_progress)))
+        for chat_id, missing, in_progress in rows.all()
+        if int(missing) > max(0, int(in_progress))
+    ]
+    for chat_id, count in lost:
+        for _ in range(count):
+            db.add(
+                ChatMessage(
+                    chat_session_id=chat_id,
+                    role=Role.ASSISTANT,
+                    content="",
+                    status=MessageStatus.FAILED,
+                    error_code=ErrorCode.CHAT_INTERRUPTED,
+                    error_message=INTERRUPTED_MESSAGE,
+                    created_at=utcnow(),
+                )
+            )
+    await db.commit()
+    return sum(count for _, count in lost)
 
 
 async def earlier_versions(db: AsyncSession, submission: Submission) -> list[str]:

@@ -111,6 +111,7 @@ class AuthSecurity(Strict):
     bcrypt_rounds: int = 12
     max_login_attempts: int = Field(5, ge=1)
     lockout_duration: int = Field(900, ge=1)
+    max_accounts_per_address: int = Field(10, ge=2)
     rate_limit_per_minute: int = Field(60, ge=1)
     password_min_length: int = Field(12, ge=8)
 
@@ -169,7 +170,36 @@ class ActiveConfig(BaseModel):
     version: str
     # Per-file hashes, so progress can tell rubric versions apart.
     hashes: dict[str, str] = {}
+    # The stored version number of each file (config_versions.version), for admins.
+    versions: dict[str, int] = {}
 
     @property
     def rubric_version(self) -> str:
         return f"{self.rubric.version}:{self.hashes.get('rubric', '')[:8]}"
+
+
+class RubricOut(Rubric):
+    """The active rubric as the API shows it, with the versions it is known by."""
+
+    config_version: str = Field(description="The whole configuration's version")
+    rubric_version: str = Field(description="The rubric's own version, as evaluations record it")
+
+
+class FrameworksOut(Frameworks):
+    config_version: str
+
+
+class ClientSettings(BaseModel):
+    """What a client needs to build its forms: limits, modes and who evaluates."""
+
+    memo_min_chars: int
+    memo_max_chars: int
+    title_max_chars: int
+    chat_max_chars: int
+    debug_mode: bool
+    auth_enabled: bool
+    session_timeout: int = Field(description="Seconds of inactivity before a session ends")
+    provider: str
+    model: str
+    provider_label: str = Field(description='Who evaluates, e.g. "offline analysis"')
+    config_version: str

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 
 from memoai.configs.expand import ExpansionError, to_plain
@@ -21,6 +22,11 @@ from memoai.configs.schemas import CONFIG_TYPES, SCHEMAS, ActiveConfig, Prompt, 
 from memoai.configs.templates import TemplateProblem, check_prompt, trial_render
 
 Loc = tuple[str | int, ...]
+
+# A configuration file is a few KiB; the limits refuse what could only be a mistake or an
+# attack: a huge text, or anchors and aliases that expand a small file into a huge one.
+MAX_CONFIG_BYTES = 128 * 1024  # under the API body limit, so the API can say why
+MAX_ALIASES = 16
 
 
 def config_filename(config_type: str) -> str:
@@ -62,6 +68,16 @@ class ConfigError(Exception):
             "line": self.line,
             "column": self.column,
             "path": self.path,
+            "problem": f"{self.path}: {self.message}" if self.path else self.message,
+        }
+
+    def as_problem(self) -> dict[str, Any]:
+        """What the admin page and readiness show for an invalid file."""
+        return {
+            "file": config_filename(self.config_type),
+            "line": self.line,
+            "column": self.column,
+            "message": self.as_details()["problem"],
         }
 
 
@@ -90,13 +106,17 @@ def validate_config(
     return model, warnings
 
 
-def build_active_config(models: Mapping[str, BaseModel]) -> ActiveConfig:
+def build_active_config(
+    models: Mapping[str, BaseModel], versions: Mapping[str, int] | None = None
+) -> ActiveConfig:
     """Assemble validated models with their hashes, refusing prompts that cannot render."""
     canonical = {name: _canonical_json(name, models[name]) for name in CONFIG_TYPES}
     hashes: dict[str, str] = {name: _sha16(text) for name, text in canonical.items()}
     version = _sha16("\n".join(canonical[name] for name in CONFIG_TYPES))
     fields = {name: models[name] for name in CONFIG_TYPES}
-    config = ActiveConfig.model_validate({**fields, "version": version, "hashes": hashes})
+    config = ActiveConfig.model_validate(
+        {**fields, "version": version, "hashes": hashes, "versions": dict(versions or {})}
+    )
     try:
         trial_render(config)
     except TemplateProblem as exc:
@@ -125,7 +145,16 @@ def normalise_weights(rubric: Rubric) -> Rubric:
 
 def _parse(config_type: str, text: str) -> Any:
     """Round-trip parsing keeps every node's line and column for error messages."""
+    size = len(text.encode("utf-8"))
+    if size > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            config_type,
+            f"the text is {size / 1024:.0f} KiB, over the limit of {MAX_CONFIG_BYTES // 1024} "
+            "KiB; a configuration file should be a few KiB, so check that the right file "
+            "was pasted",
+        )
     try:
+        _check_aliases(config_type, text)
         return YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -137,6 +166,23 @@ def _parse(config_type: str, text: str) -> Any:
         ) from None
     except YAMLError as exc:
         raise ConfigError(config_type, f"invalid YAML: {exc}") from None
+
+
+def _check_aliases(config_type: str, text: str) -> None:
+    """Count aliases before building anything, so an alias bomb is refused cheaply."""
+    count = 0
+    for event in YAML(typ="rt").parse(text):
+        if isinstance(event, AliasEvent):
+            count += 1
+            if count > MAX_ALIASES:
+                mark = event.start_mark
+                raise ConfigError(
+                    config_type,
+                    f"more than {MAX_ALIASES} aliases (*{event.anchor}); write the values out "
+                    "instead of repeating anchors, which can expand a small file into a huge one",
+                    line=mark.line + 1,
+                    column=mark.column + 1,
+                )
 
 
 def _yaml_problem(exc: MarkedYAMLError) -> str:
@@ -266,6 +312,28 @@ def _canonical_json(config_type: str, model: BaseModel) -> str:
         jwt = data["authentication"]["jwt"]
         jwt["secret_key"] = "set" if jwt.get("secret_key") else ""
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+_SECRET_KEYS = re.compile(r"(^|_)(secret|password|token|api_key)(_key)?$", re.IGNORECASE)
+
+
+def effective_values(model: BaseModel) -> dict[str, Any]:
+    """The values in force after ${VAR} expansion, with every secret shown only as set/unset."""
+
+    def redact(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {
+                k: ("(set)" if v else "(unset)")
+                if _SECRET_KEYS.search(str(k)) and not isinstance(v, dict)
+                else redact(v)
+                for k, v in node.items()
+            }
+        if isinstance(node, list):
+            return [redact(item) for item in node]
+        return node
+
+    values: dict[str, Any] = redact(model.model_dump(mode="json", exclude={"warnings"}))
+    return values
 
 
 def _sha16(text: str) -> str:

@@ -11,17 +11,23 @@ import logging
 import time
 import uuid
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 from memoai.analysis.metrics import compute_metrics
 from memoai.api import AppError, ErrorCode
 from memoai.configs.loader import ConfigRegistry
 from memoai.configs.schemas import ActiveConfig, Rubric
 from memoai.db import Database, Executor, utcnow
-from memoai.deps import Caller
-from memoai.evaluations import service
+from memoai.debugging import capture as debug
+from memoai.debugging.models import RecordKind
+from memoai.debugging.redact import redact
+from memoai.evaluations import budgets, service
 from memoai.evaluations.models import Evaluation, Status
-from memoai.evaluations.schemas import EvaluationCreate
+from memoai.evaluations.outcome import apply as _apply
+from memoai.evaluations.outcome import not_stored, store_capture
+from memoai.evaluations.schemas import EvaluationCreate, EvaluationOut
+from memoai.language import DEFAULT as DEFAULT_LANGUAGE
+from memoai.language import Language
 from memoai.llm.base import (
     EvaluationPrompt,
     LLMError,
@@ -34,8 +40,8 @@ from memoai.llm.output import OutputInvalid, ValidatedEvaluation, completed_item
 from memoai.llm.prompts import build_evaluation_prompt, build_repair_message
 from memoai.llm.registry import estimate_cost
 from memoai.ops import metrics as prom
-from memoai.progress.summary import described
 from memoai.runtime import Runtime
+from memoai.sessions.caller import Caller
 from memoai.settings import Settings
 from memoai.streaming import Emit
 
@@ -44,6 +50,15 @@ log = logging.getLogger("memoai.evaluations")
 
 async def _no_emit(event: str, data: dict[str, Any]) -> None:
     return None
+
+
+class Describe(Protocol):
+    """Composes the API view of an evaluation: memoai.feedback.described, which sits above
+    this package (it adds the owner's progress summary), is handed in by the app."""
+
+    async def __call__(
+        self, db: Executor, evaluation: Evaluation, *, reused: bool = False
+    ) -> EvaluationOut: ...
 
 
 class EvaluationFlow:
@@ -56,19 +71,28 @@ class EvaluationFlow:
         configs: ConfigRegistry,
         provider: Provider,
         runtime: Runtime,
+        *,
+        describe: Describe,
     ) -> None:
         self.db = db
+        self._described = describe
         self.settings = settings
         self.configs = configs
         self.provider = provider
         self.runtime = runtime
 
-    async def submit(self, caller: Caller, payload: EvaluationCreate) -> tuple[Evaluation, bool]:
-        """Store the memo (or find an identical finished request); returns (evaluation, reused)."""
+    async def submit(
+        self, caller: Caller, payload: EvaluationCreate, language: Language = DEFAULT_LANGUAGE
+    ) -> tuple[Evaluation, bool]:
+        """Store the memo (or find an identical finished request); returns (evaluation, reused).
+
+        `language` is the writer's (the body's field, else Accept-Language, chosen by the
+        router); the body's field wins when given."""
         service.check_request(payload, self.settings)
         config = self.configs.current()
+        language = payload.language or language
         key = service.request_key(
-            payload.text_content, config.version, self.provider.name, self.provider.model
+            payload.text_content, config.version, self.provider.name, self.provider.model, language
         )
         async with self.db.engine.connect() as conn:
             revision_id = await service.resolve_revision(conn, caller, payload.revision_of)
@@ -81,6 +105,7 @@ class EvaluationFlow:
                     payload,
                     revision_id=revision_id,
                     key=key,
+                    language=language,
                     scale=(config.rubric.scale.min, config.rubric.scale.max),
                     **self._provenance(config),
                 )
@@ -98,17 +123,8 @@ class EvaluationFlow:
         }
 
     async def _check_budget(self, db: Executor, caller: Caller) -> None:
-        budget = self.settings.llm_daily_budget_usd
-        if budget is None or self.provider.name == "offline":
-            return
-        spent = await service.spent_today(db, caller)
-        if spent >= budget:
-            raise AppError(
-                429,
-                ErrorCode.BUDGET_EXCEEDED,
-                f"Today's evaluation budget (${budget:.2f}) is spent. Try again tomorrow.",
-                details={"spent_usd": round(spent, 4), "budget_usd": budget},
-            )
+        if self.provider.name != "offline":  # the offline analysis costs nothing
+            await budgets.check(db, caller, self.settings.llm_daily_budget_usd)
 
     async def retry(self, caller: Caller, evaluation_id: uuid.UUID) -> Evaluation:
         """Put a failed evaluation back to running so the same text is evaluated again."""
@@ -135,6 +151,7 @@ class EvaluationFlow:
                     config.version,
                     self.provider.name,
                     self.provider.model,
+                    evaluation.language,
                 ),
             )
         return evaluation
@@ -144,19 +161,49 @@ class EvaluationFlow:
 
         Takes the evaluation as `submit` or `retry` left it, so the only database work here is
         the final write: under load every statement saved is latency saved for everyone.
+        A stream (`emit`) ends with the described evaluation, read on the final write's
+        connection.
         """
+        out = await self._tracked(evaluation, emit, describe=emit is not _no_emit)
+        if out is not None:
+            await emit("completed" if evaluation.status == Status.COMPLETED else "failed", out)
+        return evaluation
+
+    async def run_described(self, evaluation: Evaluation) -> dict[str, Any]:
+        """`run`, answering the API view of the finished evaluation (read on the connection
+        that stored it: one checkout of the pool instead of two)."""
+        out = await self._tracked(evaluation, _no_emit, describe=True)
+        assert out is not None
+        return out
+
+    async def _tracked(
+        self, evaluation: Evaluation, emit: Emit, *, describe: bool
+    ) -> dict[str, Any] | None:
+        with (
+            prom.EVALUATIONS_IN_FLIGHT.track_inprogress(),
+            debug.capturing(self.runtime.debug_mode, RecordKind.EVALUATION) as capture,
+        ):
+            return await self._run(evaluation, emit, capture, describe)
+
+    async def _run(
+        self, evaluation: Evaluation, emit: Emit, capture: debug.Capture | None, describe: bool
+    ) -> dict[str, Any] | None:
+        """Evaluate and store the outcome (and, in debug mode, what the run captured)."""
         config = self.configs.current()
         memo, title = evaluation.submission.text_content, evaluation.submission.title
         await emit("started", {"evaluation_id": str(evaluation.id), "status": Status.RUNNING})
         started = time.perf_counter()
+        if capture is not None and evaluation.started_at is not None:
+            capture.add_time("queue", (utcnow() - evaluation.started_at).total_seconds() * 1000)
         try:
-            values = await self._evaluate(config, memo, title, emit)
+            values = await self._evaluate(config, memo, title, emit, evaluation.language)
             status = Status.COMPLETED
         except LLMError as exc:
             values = self._failure(exc.code, exc.message, exc.raw_text, exc.usage, config)
             status = Status.FAILED
-        except Exception:
+        except Exception as exc:
             log.exception("evaluation crashed", extra={"evaluation_id": str(evaluation.id)})
+            debug.note(exception=f"{type(exc).__name__}: {exc}")
             values = self._failure(
                 ErrorCode.LLM_UNAVAILABLE,
                 "Something went wrong while evaluating. Your memo is saved; retry in a moment.",
@@ -168,32 +215,44 @@ class EvaluationFlow:
         values["latency_ms"] = int((time.perf_counter() - started) * 1000)
         prom.observe_evaluation(self.provider.name, status, values["latency_ms"] / 1000)
         async with self.db.engine.connect() as conn:
-            await _apply(conn, evaluation, status=status, completed_at=utcnow(), **values)
-        if emit is not _no_emit:  # callers without a stream describe what they return
-            out = await self.describe(evaluation)
-            await emit("completed" if status == Status.COMPLETED else "failed", out)
-        return evaluation
+            try:
+                with debug.timed("database"):
+                    await _apply(conn, evaluation, status=status, completed_at=utcnow(), **values)
+            except Exception as exc:
+                raise await not_stored(conn, evaluation, exc) from exc
+            if capture is not None:
+                capture.notes.update(provider=self.provider.name, model=self.provider.model)
+                await store_capture(conn, capture, evaluation)
+            if not describe:
+                return None
+            out = await self._described(conn, evaluation)
+            return out.model_dump(mode="json")
 
     async def describe(self, evaluation: Evaluation, *, reused: bool = False) -> dict[str, Any]:
         """The API view of an evaluation with its owner's progress summary."""
         async with self.db.engine.connect() as conn:
-            return (await described(conn, evaluation, reused=reused)).model_dump(mode="json")
+            out = await self._described(conn, evaluation, reused=reused)
+            return out.model_dump(mode="json")
+
+    async def preview(self, config: ActiveConfig, memo: str) -> ValidatedEvaluation:
+        """Evaluate a sample memo with a draft configuration (the admin's preview); no storage."""
+        prompt = build_evaluation_prompt(config, memo, None)
+        _, validated = await self._call_model(prompt, config.rubric, config, memo, _no_emit)
+        return validated
 
     async def _evaluate(
-        self, config: ActiveConfig, memo: str, title: str | None, emit: Emit
+        self, config: ActiveConfig, memo: str, title: str | None, emit: Emit, language: str
     ) -> dict[str, Any]:
-        timings: dict[str, float] = {}
-        t0 = time.perf_counter()
-        prompt = build_evaluation_prompt(config, memo, title)
-        timings["prepare_ms"] = round((time.perf_counter() - t0) * 1000, 2)
-        t1 = time.perf_counter()
+        with debug.timed("prepare"):
+            prompt = build_evaluation_prompt(config, memo, title, language)
+        debug.note(prompt=f"[system]\n{prompt.static_system}\n\n[user]\n{prompt.user}")
         call = asyncio.ensure_future(self._call_model(prompt, config.rubric, config, memo, emit))
         # The writing metrics are computed while the request is on its way to the model, so
         # their CPU time overlaps the model's latency instead of adding to it.
         await asyncio.sleep(0)
-        writing = compute_metrics(memo).to_dict()
+        writing = compute_metrics(memo, language).to_dict()
         result, validated = await call
-        timings["model_ms"] = round((time.perf_counter() - t1) * 1000, 2)
+        debug.note(response=result.raw_text)
         usage = result.usage
         values: dict[str, Any] = {
             "overall_score": validated.overall_score,
@@ -206,12 +265,6 @@ class EvaluationFlow:
             **self._usage_values(usage, config, result.attempts),
         }
         prom.observe_tokens(self.provider.name, usage, values["cost_usd"])
-        if self.runtime.debug_mode:
-            values.update(
-                raw_prompt=f"[system]\n{prompt.static_system}\n\n[user]\n{prompt.user}",
-                raw_response=result.raw_text,
-                debug_timings=timings,
-            )
         return values
 
     def _usage_values(self, usage: Usage, config: ActiveConfig, attempts: int) -> dict[str, Any]:
@@ -230,8 +283,7 @@ class EvaluationFlow:
     ) -> dict[str, Any]:
         values = self._usage_values(usage, config, 1)
         values.update(error_code=str(code), error_message=_friendly(code, message))
-        if self.runtime.debug_mode and raw:
-            values["raw_response"] = raw
+        debug.note(error=f"{code}: {message}", **({"response": raw} if raw else {}))
         log.warning("evaluation failed", extra={"error_code": str(code)})
         return values
 
@@ -242,8 +294,10 @@ class EvaluationFlow:
         offline = self.provider.name == "offline"
         on_partial = None if emit is _no_emit else _partial_emitter(emit, rubric)
         try:
-            result = await self.provider.evaluate(prompt, on_partial)
-            return result, validate_output(result.data, rubric, memo, allow_unassessed=offline)
+            with debug.timed("model"):
+                result = await self.provider.evaluate(prompt, on_partial)
+            with debug.timed("validation"):
+                return result, validate_output(result.data, rubric, memo, allow_unassessed=offline)
         except OutputInvalid as exc:
             problems, previous, first_usage = exc.problems, result.raw_text, result.usage
         except LLMError as exc:
@@ -254,11 +308,14 @@ class EvaluationFlow:
         if offline or repair is None:
             raise LLMError(ErrorCode.LLM_BAD_OUTPUT, "; ".join(problems), raw_text=previous)
         message = build_repair_message(config, problems, previous)
-        repaired: ProviderResult = await repair(prompt, previous, message)
+        debug.note(first_response=previous, repair_request=message)
+        with debug.timed("model"):
+            repaired: ProviderResult = await repair(prompt, previous, message)
         repaired.usage = _add(first_usage, repaired.usage)
         repaired.attempts += 1
         try:
-            return repaired, validate_output(repaired.data, rubric, memo)
+            with debug.timed("validation"):
+                return repaired, validate_output(repaired.data, rubric, memo)
         except OutputInvalid as exc:
             raise LLMError(
                 ErrorCode.LLM_BAD_OUTPUT,
@@ -266,13 +323,6 @@ class EvaluationFlow:
                 raw_text=repaired.raw_text,
                 usage=repaired.usage,
             ) from None
-
-
-async def _apply(db: Executor, evaluation: Evaluation, **values: Any) -> None:
-    """Write the values and mirror them on the (detached) object, saving a read-back."""
-    await service.update_fields(db, evaluation.id, **values)
-    for name, value in values.items():
-        setattr(evaluation, name, value)
 
 
 def _add(a: Usage, b: Usage) -> Usage:
@@ -299,7 +349,7 @@ FRIENDLY = {
 def _friendly(code: str, detail: str) -> str:
     """A message for people, with the technical detail kept short at the end."""
     base = FRIENDLY.get(code, "The evaluation failed. Your memo is saved; retry.")  # type: ignore[call-overload]
-    detail = " ".join(detail.split())[:300]
+    detail = " ".join(redact(detail).split())[:300]
     return f"{base} ({detail})" if detail and detail not in base else base
 
 

@@ -60,6 +60,8 @@ class Evaluation(Base):
     error_message: Mapped[str | None] = mapped_column(Text, default=None)
     # Hash of text + configuration version + provider + model: identical requests reuse it.
     request_key: Mapped[str] = mapped_column(String(64))
+    # The writer's language ("en" or "es"): the model answers in it; it is part of request_key.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
 
     overall_score: Mapped[float | None] = mapped_column(default=None)
     strengths: Mapped[list[Any] | None] = mapped_column(default=None)
@@ -82,11 +84,6 @@ class Evaluation(Base):
     latency_ms: Mapped[int | None] = mapped_column(default=None)
     attempts: Mapped[int] = mapped_column(default=0)
 
-    # Only when debug mode is on: never keys, tokens or cookies.
-    raw_prompt: Mapped[str | None] = mapped_column(Text, default=None)
-    raw_response: Mapped[str | None] = mapped_column(Text, default=None)
-    debug_timings: Mapped[dict[str, Any] | None] = mapped_column(default=None)
-
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     completed_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -99,4 +96,6 @@ class Evaluation(Base):
         Index("ix_evaluations_submission_id", "submission_id"),
         Index("ix_evaluations_session_id_request_key", "session_id", "request_key"),
         Index("ix_evaluations_status", "status"),
+        # The admin status: today, this week, the last hour, the usage window.
+        Index("ix_evaluations_created_at", "created_at"),
     )

@@ -8,6 +8,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from memoai.evaluations.comment_schemas import CommentCounts, RevisionReport
+from memoai.language import Language
+
 
 class EvaluationCreate(BaseModel):
     """A memo to evaluate. Lengths are checked against the settings by the service."""
@@ -20,6 +23,11 @@ class EvaluationCreate(BaseModel):
         None, description="Id of the earlier evaluation (or submission) this text revises"
     )
     fresh: bool = Field(False, description="Evaluate again even if an identical request exists")
+    language: Language | None = Field(
+        None,
+        description='The writer\'s language, "en" or "es": the feedback is written in it. '
+        "Omitted: the request's Accept-Language header decides (English by default).",
+    )
 
 
 class Provenance(BaseModel):
@@ -59,10 +67,17 @@ class EvaluationOut(BaseModel):
     segment_feedback: list[dict[str, Any]]
     metrics: dict[str, Any] | None
     warnings: list[str]
+    language: Language = Field(description="The writer's language the feedback is written in")
     provenance: Provenance
     error: ErrorInfo | None
     reused: bool = False
     progress_summary: dict[str, Any] | None = None
+    comment_counts: CommentCounts | None = Field(
+        None, description="The writer's marks on segment_feedback (completed evaluations)"
+    )
+    revision_report: RevisionReport | None = Field(
+        None, description="For a revision: the previous version's comments, judged by a rule"
+    )
 
 
 class EvaluationListItem(BaseModel):
@@ -74,3 +89,12 @@ class EvaluationListItem(BaseModel):
     overall_score: float | None
     provider: str
     created_at: datetime
+
+
+class EvaluationPage(BaseModel):
+    """One page of the caller's history, newest first."""
+
+    items: list[EvaluationListItem]
+    total: int = Field(description="All of the caller's evaluations")
+    limit: int
+    offset: int

@@ -6,7 +6,7 @@ import hashlib
 import unicodedata
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -25,13 +25,22 @@ from sqlalchemy.orm import joinedload, load_only
 
 from memoai.api import AppError, ErrorCode, not_found
 from memoai.db import Executor, new_id, utcnow
-from memoai.deps import Caller
 from memoai.evaluations.models import Evaluation, Status, Submission
 from memoai.evaluations.schemas import EvaluationCreate, EvaluationListItem, EvaluationOut
+from memoai.sessions.caller import Caller
 from memoai.settings import Settings
 
 OFFLINE_LABEL = "offline analysis"
-RETRYABLE_CODES = {"LLM_TIMEOUT", "LLM_UNAVAILABLE", "LLM_BAD_OUTPUT", "EVALUATION_INTERRUPTED"}
+RETRYABLE_CODES = {
+    "LLM_TIMEOUT",
+    "LLM_UNAVAILABLE",
+    "LLM_BAD_OUTPUT",
+    "EVALUATION_INTERRUPTED",
+    # The outcome could not be stored (see memoai.evaluations.outcome); the memo is.
+    "DISK_FULL",
+    "DATABASE_READ_ONLY",
+    "DATABASE_BUSY",
+}
 _ALLOWED_CONTROL = {"\t", "\n", "\r"}
 
 
@@ -39,9 +48,15 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def request_key(text: str, config_version: str, provider: str, model: str) -> str:
-    """Identity of an evaluation request: same text, configuration, provider and model."""
-    raw = "\x1f".join((text_hash(text), config_version, provider, model))
+def request_key(
+    text: str, config_version: str, provider: str, model: str, language: str = "en"
+) -> str:
+    """Identity of an evaluation request: same text, configuration, provider, model and
+    writer's language (a Spanish writer never receives a stored English evaluation).
+
+    English keys are those stored before the language existed, so they stay reusable."""
+    parts = (text_hash(text), config_version, provider, model)
+    raw = "\x1f".join(parts if language == "en" else (*parts, language))
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -214,6 +229,7 @@ async def create_pending(
     *,
     revision_id: uuid.UUID | None,
     key: str,
+    language: str,
     provider: str,
     model: str,
     config_version: str,
@@ -244,6 +260,7 @@ async def create_pending(
         # The caller evaluates it at once; a crash before it ends is recovered at start-up.
         "status": Status.RUNNING,
         "request_key": key,
+        "language": language,
         "provider": provider,
         "model": model,
         "config_version": config_version,
@@ -327,17 +344,6 @@ async def recover_interrupted(db: AsyncSession, started_before: datetime) -> int
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def spent_today(db: Executor, caller: Caller) -> float:
-    """Estimated model cost of the caller's evaluations in the last 24 hours."""
-    since = utcnow() - timedelta(days=1)
-    total = await db.scalar(
-        select(func.coalesce(func.sum(Evaluation.cost_usd), 0.0)).where(
-            owned_by(caller), Evaluation.created_at >= since
-        )
-    )
-    return float(total or 0.0)
-
-
 def provider_label(provider: str, model: str) -> str:
     if provider == "offline":
         return OFFLINE_LABEL
@@ -374,6 +380,7 @@ def to_out(evaluation: Evaluation, *, reused: bool = False) -> EvaluationOut:
             "segment_feedback": evaluation.segment_feedback or [],
             "metrics": evaluation.metrics,
             "warnings": evaluation.warnings or [],
+            "language": evaluation.language,
             "provenance": {
                 "provider": evaluation.provider,
                 "model": evaluation.model,

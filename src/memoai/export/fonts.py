@@ -1,185 +1,393 @@
-"""Fonts for the PDF report: vendored DejaVu Sans, Noto CJK as a fallback when installed,
-and a text cleaner that replaces what no font can draw (never an error).
+"""Fonts for the PDF report: Debian's Noto fonts for every script, vendored DejaVu Sans when
+they are missing, and a text cleaner that names what no installed font can draw.
 
-Parsing a font costs tens of milliseconds (a CJK font half a second), so each font is parsed
-once per process and every document gets a cheap copy with its own subset state.
+Where fonts are found (FONT_DIRS, first match wins): the system's Noto directories
+(fonts-noto-core, fonts-noto-cjk, fonts-noto-color-emoji), then the DejaVu Sans faces vendored
+in `export/fonts/`. The body font is Noto Sans (Latin, Greek, Cyrillic); each other script gets
+its own Noto face (Noto Sans Arabic, Hebrew, Devanagari…, Noto Sans CJK for Han, kana and
+Hangul), emoji come from Noto Color Emoji, and symbols from DejaVu Sans. A script whose font is
+not installed is logged once and its characters are named in brackets ("[devanagari letter
+ha]") instead of failing the export. fpdf2 shapes the text with HarfBuzz (the fonts keep their
+GSUB/GPOS tables and combining marks) and subsets every font on output.
+
+Each document gets only the faces its text needs, added as fpdf2 asks for a character the
+body face lacks: a face costs a few milliseconds to add. The code points each face covers are
+read once per process (fontTools' cmap).
+
+Noto Sans CJK has 65,000 glyphs: adding it to a document costs about 0.1 s and subsetting it
+on output as much again. So the common CJK repertoire (`common_cjk`: about 10,000 Hanzi,
+kanji, Hangul syllables, kana and punctuation) is cut out of it once per machine, in a
+background thread the first time a report needs CJK, into a cache file (`CJK_CACHE`); its
+10,000 glyphs cost a fifth as much per document. Characters outside it, and every CJK
+character until the cache file exists, come from the full face.
 """
 
 from __future__ import annotations
 
-import copy
+import hashlib
 import logging
-import pickle
+import os
 import re
+import tempfile
 import threading
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import cast
 
-from fontTools import ttLib
+from fontTools import subset, ttLib
+from fontTools import unicodedata as ucd
+from fontTools import version as fonttools_version
 from fpdf import FPDF
-from fpdf.fonts import SubsetMap, TTFFont
 
 log = logging.getLogger(__name__)
 
-FONT_DIR = Path(__file__).resolve().parent / "fonts"
-FAMILY = "DejaVu Sans"
-FALLBACK_FAMILY = "Noto Sans CJK"
-REGULAR, BOLD = FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
-# Used when present (Debian's fonts-noto-cjk); without it CJK text is replaced, not an error.
-CJK_CANDIDATES = (
-    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
-    Path("/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc"),
-    Path("/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc"),
+VENDORED = Path(__file__).resolve().parent / "fonts"
+FONT_DIRS = (
+    Path("/usr/share/fonts/truetype/noto"),  # Debian: fonts-noto-core, fonts-noto-color-emoji
+    Path("/usr/share/fonts/opentype/noto"),  # Debian: fonts-noto-cjk
+    Path("/usr/share/fonts/noto"),  # other distributions
+    Path("/usr/share/fonts/noto-cjk"),
+    Path("/usr/share/fonts/google-noto"),
+    VENDORED,
 )
-_DROP = {"Mn", "Me", "Cf", "Cs", "Co", "Cn"}  # marks, joiners, selectors, private, unassigned
+FAMILY = "Body"  # the body face's name inside a document: Noto Sans, or DejaVu Sans
+SYMBOLS = "DejaVu Sans"  # always available (vendored): arrows, maths, dingbats
+EMOJI = "Noto Color Emoji"
+CJK = "Noto Sans CJK"
+CJK_COMMON = "Noto Sans CJK common"  # the common repertoire cut out of Noto Sans CJK
+CJK_CACHE = Path(tempfile.gettempdir()) / f"memoai-fonts-{os.getuid()}"  # mode 0700, ours
+# HarfBuzz's default horizontal features that CJK text uses; no `locl` (fpdf2 gives HarfBuzz
+# no language) and no vertical forms, so the cut keeps only the glyphs horizontal text draws.
+_CJK_FEATURES = ("ccmp", "mark", "mkmk", "kern", "liga", "clig", "calt", "rlig", "dist")
+_REPERTOIRE = 1  # bump when common_cjk() changes: it is part of the cache file's name
+NOTO_SYMBOLS = ("Noto Sans Symbols", "Noto Sans Symbols2", "Noto Sans Math")
+CJK_SCRIPTS = {"Hani", "Hira", "Kana", "Hang", "Bopo"}
+_DROP = {"Mn", "Me", "Mc", "Cf", "Cs", "Co", "Cn"}  # marks, joiners, selectors, private use
 _KEEP = {"\n", "\t"}
+_NOT_LEADING = {SYMBOLS, EMOJI, *NOTO_SYMBOLS}  # faces drawn only for the characters they have
+_FIRST = {"Deva", "Arab", "Hani"}  # for characters several scripts share
 REPLACEMENT = "\ufffd"
-UNUSED_TABLES = ("GSUB", "GPOS", "GDEF", "MATH", "kern", "FFTM")
 
 
 @dataclass(frozen=True)
-class FontFile:
-    path: Path
+class Face:
+    """One typeface: its name in a document and its regular (and, if any, bold) file."""
+
     family: str
-    style: str
+    regular: Path
+    bold: Path | None = None
+
+
+def find(name: str, dirs: Iterable[Path] = FONT_DIRS) -> Path | None:
+    """The first file called `name` in the font directories."""
+    return next((d / name for d in dirs if (d / name).is_file()), None)
+
+
+def _face(family: str, stem: str, dirs: tuple[Path, ...], ext: str = "ttf") -> Face | None:
+    regular = find(f"{stem}-Regular.{ext}", dirs)
+    if regular is None:
+        return None
+    return Face(family, regular, find(f"{stem}-Bold.{ext}", dirs))
 
 
 class FontCache:
-    """Parsed fonts, kept once per process; `install` gives a document its own copies."""
+    """Which installed face draws each character, read once per process; `install` adds the
+    faces a document needs."""
 
-    def __init__(self, cjk_candidates: tuple[Path, ...] = CJK_CANDIDATES) -> None:
+    def __init__(self, dirs: tuple[Path, ...] = FONT_DIRS, cache: Path = CJK_CACHE) -> None:
+        self.dirs = dirs
+        self.cache = cache
         self._lock = threading.Lock()
-        self._templates: dict[Path, TTFFont] = {}
-        self._tables: dict[Path, bytes] = {}
-        self.cjk = next((p for p in cjk_candidates if p.is_file()), None)
+        self._common: Face | None = None
+        self._built = threading.Event()  # set once the common CJK face is ready or failed
+        self._building = False
+        self._cmaps: dict[Path, frozenset[int]] = {}
+        self._scripts: dict[str, Face | None] = {}
+        self._missing: set[str] = set()
+        noto = _face(FAMILY, "NotoSans", dirs)
+        vendored = Face(FAMILY, VENDORED / "DejaVuSans.ttf", VENDORED / "DejaVuSans-Bold.ttf")
+        self.body = noto if noto is not None and noto.bold is not None else vendored
+        self.symbols = Face(SYMBOLS, vendored.regular, vendored.bold)
+        emoji = find("NotoColorEmoji.ttf", dirs)
+        self.emoji = Face(EMOJI, emoji) if emoji is not None else None
+        self.cjk = _face(CJK, "NotoSansCJK", dirs, "ttc")
+        self.noto_symbols = tuple(
+            face
+            for face in (
+                _face(NOTO_SYMBOLS[0], "NotoSansSymbols", dirs),
+                _face(NOTO_SYMBOLS[1], "NotoSansSymbols2", dirs),
+                _face(NOTO_SYMBOLS[2], "NotoSansMath", dirs),
+            )
+            if face is not None
+        )
 
-    def template(self, font: FontFile) -> TTFFont:
+    def code_points(self, path: Path) -> frozenset[int]:
+        """The code points the font maps to a glyph (the first face of a collection)."""
         with self._lock:
-            if font.path not in self._templates:
-                scratch = FPDF()
-                scratch.add_font(font.family, font.style, str(font.path))
-                parsed = scratch.fonts[f"{font.family.lower()}{font.style}"]
-                assert isinstance(parsed, TTFFont)
-                self._templates[font.path] = parsed
-                if font.path.suffix == ".ttf":
-                    self._tables[font.path] = _decompiled(font.path)
-            return self._templates[font.path]
+            if path not in self._cmaps:
+                font = ttLib.TTFont(str(path), fontNumber=0, lazy=True)
+                try:
+                    self._cmaps[path] = frozenset(font.getBestCmap())
+                finally:
+                    font.close()
+            return self._cmaps[path]
 
-    def font_file(self, font: FontFile, number: int) -> ttLib.TTFont:
-        """A private, editable font file: fpdf2's subsetting changes it in place.
-
-        Small fonts are unpickled from tables decompiled once, which is about twice as fast
-        as reading the file again; the large CJK collection is read lazily from disk.
-        """
-        tables = self._tables.get(font.path)
-        if tables is not None:
-            return cast(ttLib.TTFont, pickle.loads(tables))  # noqa: S301 - made by _decompiled
-        found = ttLib.TTFont(str(font.path), recalcTimestamp=False, fontNumber=number, lazy=True)
-        _drop_unused(found)
-        return found
+    def _covers(self, face: Face | None, point: int) -> bool:
+        return face is not None and point in self.code_points(face.regular)
 
     @cached_property
     def covered(self) -> frozenset[int]:
-        """Code points both DejaVu faces can draw, and the line breaks and tabs layout uses."""
-        regular = self.template(FontFile(REGULAR, FAMILY, "")).cmap
-        bold = self.template(FontFile(BOLD, FAMILY, "B")).cmap
-        return frozenset(regular).intersection(bold).union(map(ord, _KEEP))
+        """What the body face draws, both weights, and the line breaks and tabs layout uses."""
+        regular = self.code_points(self.body.regular)
+        both = regular.intersection(self.code_points(self.body.bold or self.body.regular))
+        return both.union(map(ord, _KEEP))
 
     @cached_property
-    def cjk_covered(self) -> frozenset[int]:
-        if self.cjk is None:
-            return frozenset()
-        return frozenset(self.template(self._cjk_file()).cmap)
+    def simple(self) -> frozenset[int]:
+        """Body characters drawn one glyph each, left to right: measured from the width table
+        and drawn without shaping (no marks, joiners or right-to-left letters)."""
+        return frozenset(
+            p
+            for p in self.covered
+            if unicodedata.category(chr(p)) not in _DROP
+            and unicodedata.bidirectional(chr(p)) not in ("R", "AL", "AN")
+        )
 
-    def _cjk_file(self) -> FontFile:
-        assert self.cjk is not None
-        return FontFile(self.cjk, FALLBACK_FAMILY, "")
+    def script_face(self, script: str) -> Face | None:
+        """The Noto face of an ISO 15924 script ("Arab", "Deva"), None if not installed."""
+        if script in CJK_SCRIPTS:
+            return self.cjk
+        with self._lock:
+            if script not in self._scripts:
+                name = ucd.script_name(script, default="").replace("_", "").replace(" ", "")
+                family = f"Noto {name}"
+                self._scripts[script] = (
+                    (_face(family, f"NotoSans{name}", self.dirs) if name else None)
+                    or (_face(family, f"NotoSerif{name}", self.dirs) if name else None)
+                    or (_face(family, f"NotoNaskh{name}", self.dirs) if name else None)
+                )
+            return self._scripts[script]
 
-    def install(self, pdf: FPDF, *, with_cjk: bool) -> None:
-        """Add DejaVu Sans (and the CJK fallback) to a new document."""
-        files = [FontFile(REGULAR, FAMILY, ""), FontFile(BOLD, FAMILY, "B")]
-        if with_cjk and self.cjk is not None:
-            files.append(self._cjk_file())
-        for font in files:
-            _add(pdf, self, font)
-        if with_cjk and self.cjk is not None:
-            pdf.set_fallback_fonts([FALLBACK_FAMILY], exact_match=False)
+    def face_for(self, ch: str) -> Face | None:
+        """The face that draws a character the body face lacks (or draws only without
+        shaping, as DejaVu's Arabic), None if no installed face has it."""
+        point = ord(ch)
+        script = ucd.script(ch)
+        shared = sorted(ucd.script_extension(ch), key=lambda s: (s not in _FIRST, s))
+        for each in shared:  # the danda "।" serves Devanagari, Bengali…: Devanagari first
+            if each not in ("Zyyy", "Zinh", "Zzzz"):
+                face = self.script_face(each)
+                if self._covers(face, point):
+                    return face
+        if point >= 0x1F000 and self._covers(self.emoji, point):
+            return self.emoji
+        for face in (self.symbols, *self.noto_symbols, self.emoji, self.cjk):
+            if self._covers(face, point):
+                return face
+        if script not in ("Zyyy", "Zinh", "Zzzz") and script not in self._missing:
+            self._missing.add(script)
+            log.warning(
+                "No font for the %s script in %s: its characters are named in the PDF "
+                "(Debian: install fonts-noto-core, fonts-noto-cjk)",
+                ucd.script_name(script, default=script),
+                ", ".join(map(str, self.dirs)),
+            )
+        return None
 
-    def clean(self, text: str) -> tuple[str, bool]:
-        """The text with every character a font can draw; and whether it needs the CJK font.
+    def cjk_common(self, wait: bool = False) -> Face | None:
+        """The common CJK face if its cache file exists, else None; the first call starts
+        building it in a background thread (`wait` blocks until it is done)."""
+        if self._common is not None or self.cjk is None:
+            return self._common
+        with self._lock:
+            if not self._building:
+                self._building = True
+                targets = _common_paths(self.cjk, self.cache)
+                if self.cache.exists() and self.cache.stat().st_uid != os.getuid():
+                    log.warning("%s belongs to another user: CJK uses the full face", self.cache)
+                    self._built.set()
+                elif all(path.is_file() for path in targets.values()):
+                    self._ready(targets)
+                else:
+                    threading.Thread(
+                        target=self._build, args=(targets,), name="cjk-common", daemon=True
+                    ).start()
+        if wait:
+            self._built.wait()
+        return self._common
 
-        Emoji and other symbols no font has become their name in brackets ("🚀" becomes
-        "[rocket]"); joiners, variation selectors and unassigned code points are dropped.
-        """
-        covered, cjk = self.covered, self.cjk_covered
-        if covered.issuperset(map(ord, text)):
-            return text, False  # the common case, checked at C speed
-        text = _FLAG.sub(_flag_name, text)
-        out: list[str] = []
-        needs_cjk = False
+    def _build(self, targets: dict[Path, Path]) -> None:
+        try:
+            self.cache.mkdir(mode=0o700, parents=True, exist_ok=True)
+            for source, target in targets.items():
+                if not target.is_file():
+                    build_common(source, target)
+            self._ready(targets)
+        except Exception:  # a full disk or a font fontTools cannot cut: keep the full face
+            log.exception("Could not cut the common CJK face into %s", self.cache)
+        finally:
+            self._built.set()
+
+    def _ready(self, targets: dict[Path, Path]) -> None:
+        cjk = self.cjk
+        assert cjk is not None
+        self._common = Face(CJK_COMMON, targets[cjk.regular], cjk.bold and targets[cjk.bold])
+        self._built.set()
+
+    def install(self, pdf: FPDF) -> None:
+        """Add the body face, both weights; the report's `get_fallback_font` adds the others
+        as characters need them."""
+        pdf.add_font(FAMILY, "", self.body.regular)
+        pdf.add_font(FAMILY, "B", self.body.bold or self.body.regular)
+
+    def key(self, pdf: FPDF, face: Face, bold: bool) -> tuple[str, str]:
+        """The face's family and style in the document (bold only if the face has it), added
+        the first time it is asked for."""
+        style = "B" if bold and face.bold is not None else ""
+        if face.family.lower() + style not in pdf.fonts:
+            pdf.add_font(face.family, style, face.bold if style else face.regular)
+        return face.family, style
+
+    def lead(self, text: str) -> Face | None:
+        """The script face a run of text is best set in: that of its first letter the body
+        face lacks (Arabic, Devanagari, Han…), so the spaces, digits and punctuation between
+        its words stay in the same face and HarfBuzz shapes whole runs; None for the body."""
+        covered = self.covered
         for ch in text:
-            point = ord(ch)
-            if point in covered:
+            if ord(ch) not in covered:
+                face = face_of(self, ch)
+                if face is not None and face.family not in _NOT_LEADING:
+                    return face
+        return None
+
+    def clean(self, text: str) -> tuple[str, set[Face]]:
+        """The text with every character an installed font can draw, and the faces besides
+        the body face it needs.
+
+        Characters no font has become their name in brackets ("🚀" becomes "[rocket]" when no
+        emoji font is installed); unassigned code points, private use and marks or joiners no
+        font has are dropped.
+        """
+        if self.simple.issuperset(map(ord, text)):
+            return text, set()  # the common case, checked at C speed
+        covered = self.covered
+        out: list[str] = []
+        faces: set[Face] = set()
+        for ch in text:
+            script = ucd.script(ch)
+            if ord(ch) in covered and script in ("Latn", "Grek", "Cyrl", "Zyyy", "Zinh"):
                 out.append(ch)
-            elif point in cjk:
+                continue
+            if script == "Zinh" or unicodedata.category(ch) == "Cf":
+                out.append(ch if self._covers(self.symbols, ord(ch)) else "")
+                continue  # a selector or joiner: kept where a font has it, never named
+            face = face_of(self, ch)
+            if face is not None:
                 out.append(ch)
-                needs_cjk = True
+                faces.add(face)
+            elif ord(ch) in covered:
+                out.append(ch)  # the body face has it (DejaVu's Arabic, without Noto)
             else:
                 out.append(_replacement(ch))
-        return "".join(out), needs_cjk
+        cleaned = "".join(out)
+        if self.emoji is None or self.emoji not in faces:
+            cleaned = _FLAG.sub(_flag_name, cleaned)
+        return cleaned, faces
 
 
-_FLAG = re.compile("[\U0001f1e6-\U0001f1ff]{2}")
+def face_of(fonts: FontCache, ch: str) -> Face | None:
+    """`fonts.face_for(ch)`, remembered; the common CJK face for the characters it has, once
+    it is built."""
+    face = _face_of(fonts, ch)
+    if face is not None and face is fonts.cjk:
+        common = fonts.cjk_common()
+        if common is not None and ord(ch) in fonts.code_points(common.regular):
+            return common
+    return face
+
+
+@lru_cache(maxsize=16384)
+def _face_of(fonts: FontCache, ch: str) -> Face | None:
+    return fonts.face_for(ch)
+
+
+def _codec(encoding: str, rows: range, cells: range) -> set[int]:
+    """The code points of a double-byte character set's rows."""
+    points: set[int] = set()
+    for row in rows:
+        for cell in cells:
+            try:
+                points.update(map(ord, bytes((row, cell)).decode(encoding)))
+            except UnicodeDecodeError:
+                continue
+    return points
+
+
+@lru_cache(maxsize=1)
+def common_cjk() -> frozenset[int]:
+    """The CJK characters most text uses: GB 2312 level 1 Hanzi (3,755), JIS X 0208 level 1
+    kanji (2,965), Big5's frequent Hanzi (5,401), KS X 1001's Hangul syllables (2,350), and
+    all kana, bopomofo, CJK punctuation and fullwidth forms: about 10,000 code points."""
+    han = _codec("gb2312", range(0xB0, 0xD8), range(0xA1, 0xFF))
+    han |= _codec("euc_jp", range(0xB0, 0xD0), range(0xA1, 0xFF))
+    big5 = _codec("big5", range(0xA4, 0xC7), range(0x40, 0xFF))
+    han |= {p for p in big5 if 0x4E00 <= p <= 0x9FFF}
+    hangul = {p for p in _codec("euc_kr", range(0xB0, 0xC9), range(0xA1, 0xFF)) if p >= 0xAC00}
+    blocks = (range(0x3000, 0x3100), range(0x3100, 0x3130), range(0x31F0, 0x3200))
+    return frozenset(
+        han | hangul | {p for block in blocks for p in block} | set(range(0xFF00, 0xFFF0))
+    )
+
+
+def _common_paths(cjk: Face, cache: Path) -> dict[Path, Path]:
+    """Each face file of Noto Sans CJK and its cut's file, named after the source and the
+    fontTools version (a new font package or fontTools builds a new cut)."""
+    paths = {}
+    for source in (cjk.regular, cjk.bold):
+        if source is not None:
+            stat = source.stat()
+            key = f"{source}:{stat.st_size}:{stat.st_mtime_ns}:{fonttools_version}:{_REPERTOIRE}"
+            digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+            paths[source] = cache / f"{source.stem}-common-{digest}.otf"
+    return paths
+
+
+def build_common(source: Path, target: Path) -> None:
+    """Cut the common CJK repertoire out of a face (the first of a collection), outlines and
+    the layout features horizontal text uses kept, hinting dropped; written atomically."""
+    font = ttLib.TTFont(str(source), fontNumber=0, lazy=True)
+    try:
+        options = subset.Options()
+        options.hinting = False
+        options.layout_features = list(_CJK_FEATURES)
+        options.name_IDs = ["*"]
+        options.name_languages = ["*"]
+        options.notdef_outline = True
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=common_cjk().intersection(font.getBestCmap()))
+        subsetter.subset(font)
+        partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}")
+        font.save(str(partial))
+        os.replace(partial, target)
+    finally:
+        font.close()
+
+
+_FLAG = re.compile("\\[regional indicator symbol letter ([a-z])\\]" * 2)
 
 
 def _flag_name(match: re.Match[str]) -> str:
-    """Two regional indicator letters are a flag: 🇫🇷 becomes [flag FR]."""
-    letters = "".join(chr(ord(ch) - 0x1F1E6 + ord("A")) for ch in match.group())
-    return f"[flag {letters}]"
+    """Two regional indicator letters are a flag: without an emoji font 🇫🇷 reads [flag FR]."""
+    return f"[flag {match.group(1).upper()}{match.group(2).upper()}]"
 
 
 def _replacement(ch: str) -> str:
-    if unicodedata.category(ch) in _DROP:
+    if unicodedata.category(ch) in _DROP or ch in ("\u200d", "\ufe0f"):
         return ""
     name = unicodedata.name(ch, "")
     return f"[{name.lower()}]" if name else REPLACEMENT
-
-
-def _drop_unused(font: ttLib.TTFont) -> None:
-    for table in UNUSED_TABLES:  # no text shaping: layout tables only slow subsetting
-        if table in font:
-            del font[table]
-
-
-def _decompiled(path: Path) -> bytes:
-    """Every table of a font decompiled, pickled: unpickling beats parsing per document."""
-    font = ttLib.TTFont(str(path), recalcTimestamp=False)
-    _drop_unused(font)
-    for tag in list(font.keys()):  # read each table (glyphs stay compact until drawn)
-        font[tag]
-    font.close()
-    font.reader = None
-    return pickle.dumps(font, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def _add(pdf: FPDF, cache: FontCache, font: FontFile) -> None:
-    """A copy of the parsed font with a fresh subset and font file (subsetting edits both)."""
-    template = cache.template(font)
-    try:
-        clone = copy.copy(template)
-        clone.i = len(pdf.fonts) + 1
-        clone.ttfont = cache.font_file(font, template.collection_font_number)
-        clone.subset = SubsetMap(clone)
-        clone.missing_glyphs = []
-        clone.biggest_size_pt = 0
-    except (AttributeError, TypeError):  # an fpdf2 without these internals: parse again
-        log.warning("font copy unavailable, parsing %s for this document", font.path.name)
-        pdf.add_font(font.family, font.style, str(font.path))
-        return
-    pdf.fonts[clone.fontkey] = clone
 
 
 FONTS = FontCache()

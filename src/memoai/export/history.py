@@ -10,12 +10,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from memoai.deps import Caller
+from memoai import scores
 from memoai.evaluations.models import Evaluation, Submission
 from memoai.evaluations.service import owned_by, provider_label
 from memoai.progress.schemas import METRICS
+from memoai.sessions.caller import Caller
+from memoai.spreadsheets import safe_cell
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 KEY_METRICS = [m.key for m in METRICS] + ["has_explicit_ask"]
 
 
@@ -56,7 +57,7 @@ def _item(row: Any) -> dict[str, Any]:
         "created_at": row.created_at.isoformat().replace("+00:00", "Z"),
         "status": row.status,
         "title": row.title,
-        "overall_score": row.overall_score,
+        "overall_score": scores.rounded(row.overall_score),
         "scale": {"min": row.scale_min, "max": row.scale_max},
         "scores": {
             str(s.get("criterion_id")): s.get("score") if s.get("assessed", True) else None
@@ -70,13 +71,6 @@ def _item(row: Any) -> dict[str, Any]:
         "submission_id": str(row.submission_id),
         "revision_of": str(row.revision_of_id) if row.revision_of_id else None,
     }
-
-
-def safe_cell(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula is prefixed with a quote; numbers stay."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def to_csv(items: Sequence[dict[str, Any]], criteria: Sequence[str]) -> str:

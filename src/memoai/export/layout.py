@@ -8,6 +8,7 @@ each finished line is drawn with one cell.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -15,7 +16,8 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import TTFFont
 
-from memoai.export.fonts import FALLBACK_FAMILY, FAMILY, FONTS, FontCache
+from memoai.export import shaping
+from memoai.export.fonts import FAMILY, FONTS, FontCache
 
 INK = (15, 23, 42)
 TEXT_2 = (51, 65, 85)
@@ -52,6 +54,12 @@ SMALL = Style(size=8.5, color=MUTED)
 Run = tuple[str, Style]
 
 
+class Line(list[Run]):
+    """One wrapped line's runs, in reading order; `rtl` if its paragraph reads right to left."""
+
+    rtl = False
+
+
 class Layout:
     """Writes wrapped, styled text onto an FPDF page flow, breaking pages as needed."""
 
@@ -59,41 +67,54 @@ class Layout:
         self.pdf = pdf
         self.fonts = fonts
         regular, bold = _ttf(pdf, FAMILY.lower()), _ttf(pdf, FAMILY.lower() + "B")
-        fallback = (
-            _ttf(pdf, FALLBACK_FAMILY.lower()) if FALLBACK_FAMILY.lower() in pdf.fonts else None
-        )
         self._widths = {False: regular.cw, True: bold.cw}
-        self._fallback = fallback.cw if fallback is not None else regular.cw
-        self._has_fallback = fallback is not None
         self._units: dict[tuple[str, bool], float] = {}
-        self._covered = fonts.covered
+        self._covered = fonts.simple  # drawn glyph by glyph; the rest is shaped by fpdf2
 
     # --- measuring and wrapping --------------------------------------------------------
     def measure(self, text: str, style: Style) -> float:
-        """Width in mm, from the same tables fpdf2 uses (words repeat: each is summed once)."""
+        """Width in mm, from the same tables fpdf2 uses (words repeat: each is summed once);
+        text that needs shaping or another face is measured with HarfBuzz as fpdf2 does."""
         key = (text, style.bold)
         units = self._units.get(key)
         if units is None:
-            widths, fallback, covered = self._widths[style.bold], self._fallback, self._covered
-            units = 0.0
-            for ch in text:
-                point = ord(ch)
-                units += widths[point] if point in covered else fallback[point]
+            if self._covered.issuperset(map(ord, text)):
+                widths = self._widths[style.bold]
+                units = float(sum(widths[ord(ch)] for ch in text))
+            else:
+                units = shaping.units(self.fonts, text, self.fonts.lead(text), style.bold)
             self._units[key] = units
         return units * style.size / 1000 / self.pdf.k
 
-    def wrap(self, runs: Sequence[Run], width: float) -> list[list[Run]]:
-        """Lines of runs no wider than `width`; newlines in the text start new lines."""
+    def _face(self, text: str, bold: bool) -> tuple[str, str]:
+        """The family and style a run needing shaping is set in (see FontCache.lead)."""
+        face = self.fonts.lead(text)
+        if face is None:
+            return FAMILY, "B" if bold else ""
+        return self.fonts.key(self.pdf, face, bold)
+
+    def wrap(self, runs: Sequence[Run], width: float) -> list[Line]:
+        """Lines of runs no wider than `width`; newlines in the text start new lines. A line
+        is `rtl` when its paragraph's first strong letter is Arabic or Hebrew (UAX #9)."""
         lines: list[list[Run]] = [[]]
+        starts, texts = [0], [""]  # each paragraph's first line and its text
         used = 0.0
         for text, style in runs:
             for index, part in enumerate(text.split("\n")):
                 if index:
                     lines.append([])
+                    starts.append(len(lines) - 1)
+                    texts.append("")
                     used = 0.0
+                texts[-1] += part
                 for token in _TOKEN.findall(part):
                     used = self._place(lines, token, style, used, width)
-        return [_merge(line) for line in lines]
+        out = [_merge(line) for line in lines]
+        for start, end, text in zip(starts, [*starts[1:], len(out)], texts, strict=True):
+            if not self._covered.issuperset(map(ord, text)) and _rtl(text):
+                for line in out[start:end]:
+                    line.rtl = True
+        return out
 
     def _place(
         self, lines: list[list[Run]], token: str, style: Style, used: float, width: float
@@ -106,7 +127,7 @@ class Layout:
             if not word:
                 return used
         if word_w > width:  # a word (or a run of CJK) longer than the line: break anywhere
-            for ch in token:
+            for ch in _clusters(token):
                 ch_w = self.measure(ch, style)
                 if used and used + ch_w > width:
                     lines.append([])
@@ -147,24 +168,51 @@ class Layout:
                 pdf.set_fill_color(*bar)
                 pdf.rect(left - 3.2, y, 0.9, height, style="F")
             pdf.set_xy(left, y)
-            self.draw_line(line, height)
+            self.draw_line(line, height, width)
             pdf.set_xy(pdf.l_margin, y + height)
 
-    def draw_line(self, line: Sequence[Run], height: float) -> None:
-        """Runs side by side from the current position, vertically centred in `height`."""
+    def draw_line(self, line: Sequence[Run], height: float, width: float | None = None) -> None:
+        """Runs side by side from the current position, vertically centred in `height`; a
+        right-to-left line is aligned right within `width` with its runs in reverse order."""
         pdf = self.pdf
-        for text, style in line:
-            pdf.set_font(FAMILY, style.emphasis, style.size)
+        rtl = isinstance(line, Line) and line.rtl
+        runs = line
+        if rtl:
+            runs = line[::-1]
+            if width is not None:
+                pdf.set_x(pdf.x + width - sum(self.measure(t, s) for t, s in line))
+        covered = self._covered
+        for text, style in runs:
             pdf.set_text_color(*style.color)
-            width = self.measure(text, style)
-            if self._has_fallback and not self._covered.issuperset(map(ord, text)):
-                # fpdf2 picks the fallback font per character only in cell()
-                pdf.cell(width, height, text, new_x=XPos.RIGHT, new_y=YPos.TOP)
-                continue
-            # text() skips cell()'s fragment machinery: several times faster per line
-            baseline = pdf.y + 0.5 * height + 0.3 * pdf.font_size
-            pdf.text(pdf.x + pdf.c_margin, baseline, text)
-            pdf.set_x(pdf.x + width)
+            if covered.issuperset(map(ord, text)):
+                self._plain(text, style, height)
+            elif rtl or shaping.reorders(text, covered):
+                self._shaped(text, style, height, "rtl" if rtl else "ltr")
+            else:  # only the words that need it go through HarfBuzz
+                for piece, shaped in shaping.pieces(text, covered):
+                    if shaped:
+                        self._shaped(piece, style, height, "ltr")
+                    else:
+                        self._plain(piece, style, height)
+
+    def _plain(self, text: str, style: Style, height: float) -> None:
+        """Text drawn glyph by glyph with text(), which skips cell()'s fragment machinery:
+        several times faster per line."""
+        pdf = self.pdf
+        pdf.set_font(FAMILY, style.emphasis, style.size)
+        baseline = pdf.y + 0.5 * height + 0.3 * pdf.font_size
+        pdf.text(pdf.x + pdf.c_margin, baseline, text)
+        pdf.set_x(pdf.x + self.measure(text, style))
+
+    def _shaped(self, text: str, style: Style, height: float, direction: str) -> None:
+        """Text shaped by HarfBuzz in its script face, in the paragraph's direction."""
+        pdf = self.pdf
+        width = self.measure(text, style)
+        family, bold = self._face(text, style.bold)
+        pdf.set_font(family, bold + style.emphasis.replace("B", ""), style.size)
+        if pdf.text_shaping:
+            pdf.set_text_shaping(True, direction=direction)
+        pdf.cell(width, height, text, new_x=XPos.RIGHT, new_y=YPos.TOP)
 
     def text(self, text: str, style: Style = BODY, **kw: object) -> None:
         self.runs([(text, style)], **kw)  # type: ignore[arg-type]
@@ -230,7 +278,7 @@ class Layout:
 
     def _layout_row(
         self, cells: list[list[Run]], widths: list[float]
-    ) -> tuple[list[list[list[Run]]], float]:
+    ) -> tuple[list[list[Line]], float]:
         size = max(style.size for cell in cells for _, style in cell)
         line_h = size * 1.4 / self.pdf.k
         wrapped = [self.wrap(cell, w - 2 * CELL_PAD) for cell, w in zip(cells, widths, strict=True)]
@@ -258,7 +306,7 @@ class Layout:
         for lines, w in zip(wrapped, widths, strict=True):
             for index, line in enumerate(lines):
                 pdf.set_xy(x + pad, y + pad + index * line_h)
-                self.draw_line(line, line_h)
+                self.draw_line(line, line_h, w - 2 * pad)
             x += w
         pdf.set_draw_color(*LINE)
         pdf.set_line_width(0.2)
@@ -273,9 +321,36 @@ def _ttf(pdf: FPDF, key: str) -> TTFFont:
     return font
 
 
-def _merge(line: list[Run]) -> list[Run]:
+def _rtl(text: str) -> bool:
+    """Whether the paragraph's first strong character reads right to left."""
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind == "L":
+            return False
+        if kind in ("R", "AL"):
+            return True
+    return False
+
+
+def _clusters(token: str) -> list[str]:
+    """The token's characters, each with the marks, joiners and selectors that follow it, so
+    a line never breaks inside a shaped cluster."""
+    out: list[str] = []
+    for ch in token:
+        joins = unicodedata.category(ch)[0] == "M" or ch in _JOINING
+        if out and (joins or out[-1][-1] == "\u200d"):
+            out[-1] += ch
+        else:
+            out.append(ch)
+    return out
+
+
+_JOINING = frozenset("\u200c\u200d\ufe0e\ufe0f") | frozenset(map(chr, range(0x1F3FB, 0x1F400)))
+
+
+def _merge(line: list[Run]) -> Line:
     """Adjacent pieces of the same style become one cell; trailing spaces are dropped."""
-    merged: list[Run] = []
+    merged = Line()
     for text, style in line:
         if merged and merged[-1][1] == style:
             merged[-1] = (merged[-1][0] + text, style)

@@ -11,7 +11,7 @@ from typing import Any
 from fpdf import FPDF
 
 from memoai.export import report
-from memoai.export.fonts import FAMILY, FONTS, FontCache
+from memoai.export.fonts import FAMILY, FONTS, Face, FontCache, face_of
 from memoai.export.layout import MUTED, Layout
 from memoai.progress.schemas import ChainVersion, ProgressOut
 
@@ -30,42 +30,63 @@ class ReportPDF(FPDF):
     """A4 pages with a running footer: title and page numbers."""
 
     footer_text = ""
+    font_cache: FontCache = FONTS
+
+    def get_fallback_font(self, char: str, style: str = "") -> str | None:
+        """The face chosen for the character's script (fpdf2's documented override point),
+        added to the document the first time it is needed: each face costs milliseconds to
+        parse (Noto Sans CJK a fifth of a second), so a document reads only those it uses.
+        In a run set in a script's face, what the body face draws goes back to the body."""
+        fonts = self.font_cache
+        face = fonts.body if ord(char) in fonts.covered else face_of(fonts, char)
+        if face is None:
+            return None
+        family, style = fonts.key(self, face, "B" in style)
+        return family.lower() + style
 
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font(FAMILY, "", 7.5)
         self.set_text_color(*MUTED)
+        if self.text_shaping:  # the page may break in the middle of right-to-left text
+            self.set_text_shaping(True)
         self.cell(self.epw * 0.8, 5, self.footer_text)
+        if self.text_shaping:
+            self.set_text_shaping(True, direction="ltr")
         self.cell(self.epw * 0.2, 5, f"Page {self.page_no()} of {{nb}}", align="R")
 
 
-def clean_tree(value: Any, fonts: FontCache = FONTS) -> tuple[Any, bool]:
-    """Every string in a JSON-like value made drawable; and whether any needs the CJK font."""
+def clean_tree(value: Any, fonts: FontCache = FONTS) -> tuple[Any, set[Face]]:
+    """Every string in a JSON-like value made drawable; and the faces besides the body's."""
     if isinstance(value, str):
         return fonts.clean(value)
     if isinstance(value, list):
         pairs = [clean_tree(v, fonts) for v in value]
-        return [p[0] for p in pairs], any(p[1] for p in pairs)
+        return [p[0] for p in pairs], set().union(*(p[1] for p in pairs))
     if isinstance(value, dict):
         items = {k: clean_tree(v, fonts) for k, v in value.items()}
-        return {k: p[0] for k, p in items.items()}, any(p[1] for p in items.values())
-    return value, False
+        return {k: p[0] for k, p in items.items()}, set().union(*(p[1] for p in items.values()))
+    return value, set()
 
 
 def render_pdf(data: ReportData, fonts: FontCache = FONTS) -> bytes:
     """The finished PDF as bytes (CPU-bound: run it in a worker thread)."""
-    evaluation, cjk_memo = clean_tree(data.evaluation, fonts)
-    progress_json, cjk_progress = clean_tree(data.progress.model_dump(mode="json"), fonts)
-    revision_json, cjk_revision = clean_tree(
+    evaluation, memo_faces = clean_tree(data.evaluation, fonts)
+    progress_json, progress_faces = clean_tree(data.progress.model_dump(mode="json"), fonts)
+    revision_json, revision_faces = clean_tree(
         data.revision.model_dump(mode="json") if data.revision else None, fonts
     )
+    faces = memo_faces | progress_faces | revision_faces
     pdf = ReportPDF(format="A4", unit="mm")
+    pdf.font_cache = fonts
     pdf.set_margins(16, 16, 16)
     pdf.set_auto_page_break(True, margin=18)
     pdf.set_title(evaluation.get("title") or "Memo feedback report")
     pdf.set_author("Memo AI Coach")
     pdf.set_creation_date(data.generated_at)
-    fonts.install(pdf, with_cjk=cjk_memo or cjk_progress or cjk_revision)
+    fonts.install(pdf)  # the other faces are added as characters need them
+    if faces or not fonts.simple.issuperset(map(ord, _all_text([evaluation, progress_json]))):
+        pdf.set_text_shaping(True)  # HarfBuzz: joined Arabic, Indic conjuncts, marks, emoji
     pdf.footer_text = f"Memo AI Coach · {_short(evaluation.get('title') or 'Untitled memo')}"
     pdf.add_page()
     report.write(
@@ -78,16 +99,37 @@ def render_pdf(data: ReportData, fonts: FontCache = FONTS) -> bytes:
     return bytes(pdf.output())
 
 
+def _all_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "".join(map(_all_text, value))
+    if isinstance(value, dict):
+        return "".join(map(_all_text, value.values()))
+    return ""
+
+
 def _short(text: str, limit: int = 70) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def filename(evaluation: dict[str, Any]) -> str:
-    """A safe ASCII file name: memo-feedback-<title>-<date>.pdf."""
+    """A safe ASCII file name: memo-feedback-<title>-<date>.pdf (the `filename` parameter)."""
     title = evaluation.get("title") or "memo"
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60].strip("-") or "memo"
+    return _name(re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()), evaluation)
+
+
+def unicode_filename(evaluation: dict[str, Any]) -> str:
+    """The same name keeping the title's letters in any script (RFC 6266 `filename*`):
+    memo-feedback-تقرير-الربع-2026-05-01.pdf."""
+    title = unicodedata.normalize("NFC", evaluation.get("title") or "memo")
+    return _name(re.sub(r"[\W_]+", "-", title.lower()), evaluation)
+
+
+def _name(slug: str, evaluation: dict[str, Any]) -> str:
+    slug = slug.strip("-")[:60].strip("-") or "memo"
     day = str(evaluation.get("created_at", ""))[:10]
     day = day if re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) else "report"
     return f"memo-feedback-{slug}-{day}.pdf"

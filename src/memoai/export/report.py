@@ -8,6 +8,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from memoai import scores
+from memoai.export import comment_report
 from memoai.export.layout import (
     BAD,
     BODY,
@@ -23,7 +25,7 @@ from memoai.export.layout import (
     Run,
     Style,
 )
-from memoai.progress import charts, diff
+from memoai.progress import chains, charts, diff
 from memoai.progress.schemas import ChainVersion, ProgressOut
 
 MID = (180, 83, 9)
@@ -60,6 +62,7 @@ def write(
     _points(out, evaluation)
     _rubric(out, evaluation)
     _comments(out, evaluation)
+    comment_report.earlier_comments(out, evaluation)
     _metrics(out, evaluation.get("metrics") or {})
     _progress(out, evaluation, progress)
     if revision is not None:
@@ -75,8 +78,8 @@ def _when(value: str | None) -> str:
     return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
 
 
-def _score(value: float | None, digits: int = 1) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
+def _score(value: float | None) -> str:
+    return scores.text(value)
 
 
 def _band(score: float | None, scale: dict[str, int]) -> tuple[int, int, int]:
@@ -108,15 +111,13 @@ def _overall(out: Layout, ev: dict[str, Any]) -> None:
     summary = ev.get("progress_summary") or {}
     if summary.get("headline"):
         side.append((summary["headline"] + "\n", Style(size=10, bold=True, color=INK)))
-    judged = [r for r in ev["rubric_scores"] if r.get("assessed", True) and r.get("score")]
-    if judged:
-        best = max(judged, key=lambda r: r["score"])
-        weakest = min(judged, key=lambda r: r["score"])
+    best, weakest = scores.strongest(ev["rubric_scores"]), scores.weakest(ev["rubric_scores"])
+    if best is not None:
         side.append(("Strongest: ", Style(size=9.5, color=MUTED)))
         side.append((f"{best['name']} ({best['score']} / {scale['max']})\n", BODY))
-        if weakest["score"] < best["score"]:
-            side.append(("Most room to grow: ", Style(size=9.5, color=MUTED)))
-            side.append((f"{weakest['name']} ({weakest['score']} / {scale['max']})", BODY))
+    if weakest is not None:
+        side.append(("Most room to grow: ", Style(size=9.5, color=MUTED)))
+        side.append((f"{weakest['name']} ({weakest['score']} / {scale['max']})", BODY))
     side_w = pdf.epw - 62
     lines = out.wrap(side, side_w)
     line_h = 10 * 1.45 / pdf.k
@@ -177,6 +178,7 @@ def _rubric(out: Layout, ev: dict[str, Any]) -> None:
 def _comments(out: Layout, ev: dict[str, Any]) -> None:
     comments = ev["segment_feedback"]
     out.heading(f"Comments on passages ({len(comments)})")
+    comment_report.counts_line(out, ev)
     if not comments:
         out.text("The coach had no comments on particular passages.", Style(color=MUTED))
         return
@@ -191,7 +193,9 @@ def _comments(out: Layout, ev: dict[str, Any]) -> None:
             indent=3,
             bar=LINE,
         )
-        out.gap(1.2)
+        out.gap(0.8)
+        out.text(comment_report.tags(comment), comment_report.TAG, indent=3)
+        out.gap(0.8)
         out.text(comment["comment"], indent=3)
         if comment.get("questions"):
             out.gap(0.8)
@@ -246,7 +250,7 @@ def _progress(out: Layout, ev: dict[str, Any], progress: ProgressOut) -> None:
     count = summary.get("evaluations") or progress.counts.evaluations
     facts = f"{count} evaluation{'' if count == 1 else 's'} so far"
     if summary.get("average") is not None:
-        facts += f", averaging {summary['average']:.1f}"
+        facts += f", averaging {scores.text(summary['average'])}"
     if summary.get("streak_days", 0) > 1:
         facts += f"; {summary['streak_days']} days in a row"
     out.text(facts + ".", Style(size=9.5, color=TEXT_2))
@@ -284,34 +288,38 @@ def _trend_colour(delta: float | None) -> tuple[int, int, int]:
 
 
 def _recent_table(out: Layout, ev: dict[str, Any], progress: ProgressOut) -> None:
-    """The latest evaluations, newest first; changes only within one rubric version."""
-    previous: dict[str, float] = {}
+    """The latest evaluations, newest first; a change only against the previous version of
+    the same memo, scored with the same rubric version."""
+    placed = chains.place_versions(progress.timeline)
     rows: list[list[str | list[Run]]] = []
     for entry in progress.timeline:
-        score, delta = entry.overall_score, None
-        if score is not None:
-            last = previous.get(entry.rubric_version)
-            delta = None if last is None else score - last
-            previous[entry.rubric_version] = score
+        place = placed[entry.evaluation_id]
+        previous = place.previous
+        delta = None
+        if previous is not None and previous.rubric_version == entry.rubric_version:
+            delta = scores.change(previous.overall_score, entry.overall_score)
         current = str(entry.evaluation_id) == ev["id"]
         style = Style(size=9, bold=current)
-        title = (entry.title or "Untitled") + ("  (this report)" if current else "")
-        change = "" if delta is None else f"{delta:+.1f}"
+        version = f", version {place.version}" if place.version and place.version > 1 else ""
+        title = (entry.title or "Untitled") + version + ("  (this report)" if current else "")
+        change = "" if delta is None else scores.signed(delta)
         rows.append(
             [
                 [(f"{entry.created_at:%d %b %Y %H:%M}", style)],
                 [(title, style)],
                 [(entry.rubric_version, Style(size=8.5, color=MUTED))],
-                [(_score(score), style)],
+                [(_score(entry.overall_score), style)],
                 [(change, replace(style, color=_trend_colour(delta)))],
             ]
         )
     columns = [("Date", 0.2), ("Memo", 0.38), ("Rubric", 0.18), ("Overall", 0.11), ("Change", 0.13)]
     out.table(columns, rows[::-1][:RECENT_ROWS])
+    out.text("Change: against the previous version of the same memo.", Style(size=8.5, color=MUTED))
 
 
 def _revision(out: Layout, version: ChainVersion, scale: dict[str, int]) -> None:
-    out.heading(f"Changes since the previous version (version {version.version})")
+    # Kept with its table's header and first rows, never alone at the foot of a page.
+    out.heading(f"Changes since the previous version (version {version.version})", keep=45)
     if not version.comparable:
         out.text(
             "The previous version was scored with another rubric version, so scores are not "
@@ -338,7 +346,8 @@ def _revision(out: Layout, version: ChainVersion, scale: dict[str, int]) -> None
 def _diff(out: Layout, version: ChainVersion) -> None:
     out.ensure(30)  # the explanation stays with the first lines of the diff
     out.text(
-        f"Text changes: {version.words_added} word(s) added, {version.words_removed} removed. "
+        f"Text changes: {version.words_added} word{'' if version.words_added == 1 else 's'} "
+        f"added, {version.words_removed} removed. "
         "Added text is green and underlined, removed text red and struck through.",
         Style(size=9, color=MUTED),
     )

@@ -8,13 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from memoai.api import AppError, ErrorCode
 from memoai.db import utcnow
-from memoai.deps import Caller
 from memoai.evaluations.models import Status
 from memoai.evaluations.service import get_owned
 from memoai.export.pdf import ReportData
+from memoai.feedback import described
 from memoai.progress.rows import fetch, in_range
 from memoai.progress.service import against_previous, assemble
-from memoai.progress.summary import described
+from memoai.sessions.caller import Caller
 
 REPORT_HISTORY = 100  # evaluations shown in the report's progress chart, up to this one
 

@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncGenerator
+from dataclasses import dataclass, field
 from typing import Any
 
 import anthropic
+import httpx2
+import orjson
 
 from memoai.api import ErrorCode
-from memoai.llm.base import ChatMessage, EvaluationPrompt, LLMError, Usage
+from memoai.llm.base import ChatMessage, EvaluationPrompt, LLMError, ProviderResult, Usage
+from memoai.llm.pools import sharded_unless_proxied
 from memoai.llm.remote import Answer, PartialEmitter, RemoteProvider
 from memoai.settings import Settings
 
 TOOL_DESCRIPTION = "Record the evaluation of the memo against the rubric, as structured data."
 EPHEMERAL = {"type": "ephemeral"}
+MESSAGES_PATH = "/v1/messages"
 
 
 class ClaudeProvider(RemoteProvider):
@@ -41,11 +46,17 @@ class ClaudeProvider(RemoteProvider):
                 retryable=False,
             )
         self.label = f"Claude ({self.model})"
+        transport = sharded_unless_proxied()
         self.client = client or anthropic.AsyncAnthropic(
             api_key=key,
             base_url=settings.llm_base_url or None,
             timeout=settings.llm_timeout_seconds,
             max_retries=0,
+            http_client=None
+            if transport is None
+            else anthropic.DefaultAsyncHttpxClient(
+                transport=transport, timeout=settings.llm_timeout_seconds
+            ),
         )
 
     def _evaluation_request(
@@ -78,10 +89,28 @@ class ClaudeProvider(RemoteProvider):
         return reader.answer()
 
     async def _complete_answer(self, request: dict[str, Any]) -> Answer:
-        message = await self.client.messages.create(**request)
+        """One plain Messages call, posted through the SDK's generic `post` and read as JSON.
+
+        `messages.create` would copy and transform the request (its tool schema and system
+        prompt are large) and build pydantic models of the answer, about a quarter of the
+        SDK's CPU per call; headers, authentication, timeouts and the SDK's errors for
+        non-2xx answers are the same on this path."""
+        response = await self.client.post(MESSAGES_PATH, body=request, cast_to=httpx2.Response)
         reader = _StreamReader()
-        reader.read_message(message)
+        reader.read_message_json(orjson.loads(response.content))
         return reader.answer()
+
+    def _parse(self, answer: Answer, attempts: int) -> ProviderResult:
+        """A tool call's input arrives parsed: no need to serialise and parse it again."""
+        if isinstance(answer, ToolAnswer):
+            return ProviderResult(
+                data=answer.data,
+                raw_text=answer.raw_text,
+                usage=answer.usage,
+                model=self.model,
+                attempts=attempts,
+            )
+        return super()._parse(answer, attempts)
 
     async def _open_chat(
         self, system: str, messages: list[ChatMessage]
@@ -146,28 +175,29 @@ class _StreamReader:
             self._usage(event.usage)
         return ""
 
-    def read_message(self, message: Any) -> None:
-        """Take a whole (non-streamed) Message."""
-        self._usage(message.usage)
-        self.stop_reason = message.stop_reason
-        for block in message.content:
-            if block.type == "tool_use":
+    def read_message_json(self, message: dict[str, Any]) -> None:
+        """Take a whole (non-streamed) Message, as the API's JSON."""
+        self._usage(message.get("usage") or {})
+        self.stop_reason = message.get("stop_reason")
+        for block in message.get("content") or []:
+            if block.get("type") == "tool_use":
                 self.used_tool = True
-                self.initial_input = block.input
-            elif block.type == "text":
-                self.text.append(block.text)
+                self.initial_input = block.get("input")
+            elif block.get("type") == "text":
+                self.text.append(str(block.get("text", "")))
 
     def _usage(self, usage: Any) -> None:
-        """Usage counts on later events are cumulative and may omit fields: overwrite if sent."""
-        for field in (
+        """Usage counts on later events are cumulative and may omit fields: overwrite if sent.
+        `usage` is the SDK's object (stream events) or the API's JSON (a whole Message)."""
+        for name in (
             "input_tokens",
             "output_tokens",
             "cache_read_input_tokens",
             "cache_creation_input_tokens",
         ):
-            value = getattr(usage, field, None)
+            value = usage.get(name) if isinstance(usage, dict) else getattr(usage, name, None)
             if value is not None:
-                self.usage[field] = int(value)
+                self.usage[name] = int(value)
 
     def answer(self) -> Answer:
         """The tool input if the model called the tool, else whatever text it wrote."""
@@ -183,4 +213,14 @@ class _StreamReader:
             cached_tokens=cached,
             cache_write_tokens=written,
         )
-        return Answer(raw, usage, truncated=self.stop_reason == "max_tokens")
+        truncated = self.stop_reason == "max_tokens"
+        if self.used_tool and not self.tool_json and isinstance(self.initial_input, dict):
+            return ToolAnswer(raw, usage, truncated, data=self.initial_input)
+        return Answer(raw, usage, truncated=truncated)
+
+
+@dataclass(frozen=True)
+class ToolAnswer(Answer):
+    """An answer whose tool input came whole and parsed (a plain, non-streamed call)."""
+
+    data: dict[str, Any] = field(default_factory=dict)

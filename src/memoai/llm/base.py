@@ -29,6 +29,7 @@ class EvaluationPrompt:
     # The plain inputs, for providers that do not read prompts (the offline analyser).
     memo: str = ""
     rubric: Rubric | None = None
+    language: str = "en"  # the writer's: the offline analyser applies that language's rules
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import openai
 
 from memoai.api import ErrorCode
 from memoai.llm.base import ChatMessage, EvaluationPrompt, LLMError, Usage
+from memoai.llm.pools import sharded_unless_proxied
 from memoai.llm.remote import Answer, PartialEmitter, RemoteProvider
 from memoai.settings import Settings
 
@@ -44,11 +45,17 @@ class OpenAICompatProvider(RemoteProvider):
             )
         self.label = f"{self.model} (OpenAI-compatible)"
         self.official = not settings.llm_base_url
+        transport = sharded_unless_proxied()
         self.client = client or openai.AsyncOpenAI(
             api_key=key or "not-needed",
             base_url=settings.llm_base_url or None,
             timeout=settings.llm_timeout_seconds,
             max_retries=0,
+            http_client=None
+            if transport is None
+            else openai.DefaultAsyncHttpxClient(
+                transport=transport, timeout=settings.llm_timeout_seconds
+            ),
         )
 
     def _evaluation_request(

@@ -7,7 +7,6 @@ The schema tells the model what to write; parsing and validation turn its answer
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
@@ -15,7 +14,10 @@ from typing import Any
 
 import pydantic_core
 
+from memoai import scores as score_rule
+from memoai.analysis.kinds import KINDS, SEVERITIES
 from memoai.configs.schemas import Criterion, Rubric
+from memoai.llm.classify import CommentClassifier
 from memoai.llm.segments import SegmentComment, place_comments
 
 LIST_KEYS = ("strengths", "opportunities")
@@ -112,6 +114,17 @@ def evaluation_schema(rubric: Rubric, *, bounded: bool = True) -> dict[str, Any]
     )
     segment_item = _closed_object(
         segment=text("segment", "Exact quotation copied from the memo."),
+        criterion_id={
+            "type": "string",
+            "enum": [c.id for c in rubric.criteria],
+            "description": "The rubric criterion this comment is about.",
+        },
+        kind={"type": "string", "enum": list(KINDS), "description": "What the comment is about."},
+        severity={
+            "type": "string",
+            "enum": list(SEVERITIES),
+            "description": "must: fix before sending; should: clearly better; could: polish.",
+        },
         comment=text("comment"),
         questions=array(text("question"), 0, MAX_QUESTIONS),
         suggestion=text("suggestion"),
@@ -149,7 +162,7 @@ def parse_json_text(text: str) -> dict[str, Any]:
     error = ""
     for candidate in (cleaned, *_FENCE.findall(cleaned)):
         try:
-            value = json.loads(candidate)
+            value = json.loads(candidate, strict=False)  # literal newlines in strings: fine
         except json.JSONDecodeError as exc:
             error = error or f"{exc.msg} at line {exc.lineno} column {exc.colno}"
             continue
@@ -164,7 +177,7 @@ def parse_json_text(text: str) -> dict[str, Any]:
 
 def _first_embedded_object(text: str) -> dict[str, Any] | None:
     """The first JSON object that decodes starting at one of the text's opening braces."""
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(strict=False)
     start = text.find("{")
     for _ in range(_MAX_BRACE_TRIES):
         if start < 0:
@@ -217,10 +230,9 @@ def _is_score_item(item: Any) -> bool:
 
 
 def overall_score(scores: list[CriterionScore], rubric: Rubric) -> float | None:
-    """Weighted mean over the assessed criteria, rubric weights renormalised, 2 decimals.
-
-    Exact fractions and half-up rounding, so 3.625 shows as 3.63 as a reader would expect.
-    """
+    """Weighted mean over the assessed criteria, rubric weights renormalised, rounded by the
+    one rule every view shows (memoai.scores: exact fractions, half-up to one decimal, so
+    3.25 is 3.3 as a reader would expect)."""
     weights = {c.id: Fraction(c.weight) for c in rubric.criteria}
     judged = [
         (weights[s.criterion_id], s.score)
@@ -231,7 +243,7 @@ def overall_score(scores: list[CriterionScore], rubric: Rubric) -> float | None:
     if not judged or total <= 0:
         return None
     mean = sum(w * score for w, score in judged) / total
-    return math.floor(mean * 100 + Fraction(1, 2)) / 100
+    return score_rule.rounded(mean)
 
 
 def validate_output(
@@ -244,7 +256,7 @@ def validate_output(
     warnings = [f"ignored unexpected field '{key}'" for key in data if key not in _KNOWN_KEYS]
     statements = {key: _statements(data, key, problems, warnings) for key in LIST_KEYS}
     scores = _rubric_scores(data.get("rubric_scores"), rubric, allow_unassessed, problems)
-    drafts = _segment_drafts(data.get("segment_feedback"), problems, warnings)
+    drafts = _segment_drafts(data.get("segment_feedback"), rubric, problems, warnings)
     if problems:
         raise OutputInvalid(problems)
     placement = place_comments(memo, drafts)
@@ -395,7 +407,9 @@ def _whole_number(value: Any) -> int | None:
     return None
 
 
-def _segment_drafts(value: Any, problems: list[str], warnings: list[str]) -> list[SegmentComment]:
+def _segment_drafts(
+    value: Any, rubric: Rubric, problems: list[str], warnings: list[str]
+) -> list[SegmentComment]:
     """Well-formed segment comments, not yet located (start = end = -1)."""
     if value is None:
         return []
@@ -405,6 +419,7 @@ def _segment_drafts(value: Any, problems: list[str], warnings: list[str]) -> lis
     if len(value) > MAX_SEGMENTS:
         warnings.append(f"kept the first {MAX_SEGMENTS} of {len(value)} segment comments")
     drafts = []
+    repaired = CommentClassifier()
     for index, item in enumerate(value[:MAX_SEGMENTS]):
         where = f"segment_feedback[{index}]"
         if not isinstance(item, dict):
@@ -415,7 +430,9 @@ def _segment_drafts(value: Any, problems: list[str], warnings: list[str]) -> lis
         )
         questions = _string_list(item.get("questions") or [], f"questions of {where}", problems)
         if comment or questions or suggestion:
-            drafts.append(SegmentComment(quote, -1, -1, comment, questions, suggestion))
+            draft = SegmentComment(quote, -1, -1, comment, questions, suggestion)
+            drafts.append(repaired.classify(draft, item, rubric))
         else:
             warnings.append(f"ignored {where}: it has no comment, question or suggestion")
+    warnings.extend(repaired.warnings())
     return drafts

@@ -9,6 +9,7 @@ from typing import Any
 from memoai.configs.loader import ConfigError
 from memoai.configs.schemas import ActiveConfig
 from memoai.configs.templates import TemplateProblem, render_template, static_variables
+from memoai.language import NAMES, Language
 from memoai.llm.base import EvaluationPrompt
 
 # `<` of any tag that could open or close one of the prompt's data blocks.
@@ -40,16 +41,33 @@ def _static_parts(config: ActiveConfig) -> tuple[str, dict[str, Any]]:
     return parts
 
 
-def build_evaluation_prompt(config: ActiveConfig, memo: str, title: str | None) -> EvaluationPrompt:
-    """Static system part (cacheable, no memo) plus the memo as delimited data."""
+def language_instruction(language: str) -> str:
+    """Asks the model to write its feedback in the writer's language, whatever the language of
+    the rubric (the administrator's choice, kept as written) or of the prompt."""
+    name = NAMES.get(language, NAMES["en"])  # type: ignore[call-overload]
+    return (
+        f"Write every piece of feedback (strengths, opportunities, justifications, comments, "
+        f"questions and suggestions) in {name}, the writer's language, even where the rubric "
+        "or these instructions are in another language. Quote the memo exactly as written; "
+        "keep criterion ids and JSON keys as they are."
+    )
+
+
+def build_evaluation_prompt(
+    config: ActiveConfig, memo: str, title: str | None, language: Language | str = "en"
+) -> EvaluationPrompt:
+    """Static system part (cacheable, no memo) plus the memo as delimited data, and the
+    writer's language (in the user part, so the cached system part is shared by both)."""
     static_system, schema = _static_parts(config)
     data = {"memo": neutralise(memo), "title": neutralise(title) if title else None}
+    user = _render(config, "evaluation", {**static_variables(config), **data})
     return EvaluationPrompt(
         static_system=static_system,
-        user=_render(config, "evaluation", {**static_variables(config), **data}),
+        user=f"{user.rstrip()}\n\n{language_instruction(language)}",
         schema=schema,
         memo=memo,
         rubric=config.rubric,
+        language=language,
     )
 
 
@@ -60,9 +78,30 @@ def build_repair_message(config: ActiveConfig, problems: list[str], previous_out
 
 
 def build_chat_system(
+    config: ActiveConfig,
+    memo: str,
+    evaluation: dict[str, Any],
+    earlier_versions: list[str],
+    language: Language | str = "en",
+) -> str:
+    """The chat's system prompt: configuration plus the memo and its evaluation as data, and
+    the writer's language to answer in."""
+    return f"{_chat_system(config, memo, evaluation, earlier_versions).rstrip()}\n\n" + (
+        _chat_language(language)
+    )
+
+
+def _chat_language(language: str) -> str:
+    name = NAMES.get(language, NAMES["en"])  # type: ignore[call-overload]
+    return (
+        f"Answer in {name}, the writer's language, unless the writer asks in another "
+        "language; quote the memo exactly as written.\n"
+    )
+
+
+def _chat_system(
     config: ActiveConfig, memo: str, evaluation: dict[str, Any], earlier_versions: list[str]
 ) -> str:
-    """The chat's system prompt: configuration plus the memo and its evaluation as data."""
     safe_evaluation = _neutralise_all(evaluation)
     data = {
         "memo": neutralise(memo),

@@ -11,6 +11,7 @@ import logging
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any, Generic, TypeVar
@@ -43,6 +44,16 @@ CONNECTION_ERRORS = (anthropic.APIConnectionError, openai.APIConnectionError, ht
 STATUS_ERRORS = (anthropic.APIStatusError, openai.APIStatusError)
 
 Sleep = Callable[[float], Awaitable[Any]]
+# Each attempt's outcome and duration, when debug mode captures the run (memoai.debugging).
+attempt_log: ContextVar[list[dict[str, Any]] | None] = ContextVar("attempt_log", default=None)
+
+
+def _note_attempt(attempt: int, started: float, error: LLMError | None = None) -> None:
+    noted = attempt_log.get()
+    if noted is not None:
+        ms = round((time.perf_counter() - started) * 1000, 2)
+        outcome = {"error_code": str(error.code), "error": error.message} if error else {}
+        noted.append({"attempt": attempt, "ms": ms, "ok": error is None, **outcome})
 
 
 @dataclass(frozen=True)
@@ -74,12 +85,16 @@ async def with_retries(
     attempt = 0
     while True:
         attempt += 1
+        started = time.perf_counter()
         try:
-            return Retried(await call(), attempt)
-        except LLMError:
+            value = await call()
+        except LLMError as exc:
+            _note_attempt(attempt, started, exc)
             raise
         except Exception as exc:
             failure = classify(exc)
+            unknown = LLMError(ErrorCode.LLM_UNAVAILABLE, f"{type(exc).__name__}: {exc}")
+            _note_attempt(attempt, started, failure.error if failure else unknown)
             if failure is None:
                 raise
             if not failure.retry or attempt > max_retries:
@@ -94,6 +109,9 @@ async def with_retries(
                 delay,
             )
             await sleep(delay)
+        else:
+            _note_attempt(attempt, started)
+            return Retried(value, attempt)
 
 
 def backoff_delay(attempt: int, base: float, cap: float, requested: float | None) -> float:

@@ -8,6 +8,15 @@ from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
+from memoai.analysis.kinds import (
+    DEFAULT_KIND,
+    DEFAULT_SEVERITY,
+    CommentKind,
+    KindSource,
+    Severity,
+    stronger,
+)
+
 # Quotes shorter than this (after normalising) match too much text to be meaningful.
 MIN_QUOTE_CHARS = 3
 # How far apart, in normalised characters, the parts of a "first ... last" quote may be.
@@ -170,7 +179,10 @@ def _find_in_order(haystack: str, parts: list[str]) -> tuple[int, int] | None:
 
 @dataclass(frozen=True)
 class SegmentComment:
-    """A comment on one passage; `segment` is the memo's own text at [start, end)."""
+    """A comment on one passage; `segment` is the memo's own text at [start, end).
+
+    `kind_source` says where the kind came from: the model (or the offline rules), the
+    criterion the comment names, or the default (stored before comments had kinds)."""
 
     segment: str
     start: int
@@ -178,6 +190,10 @@ class SegmentComment:
     comment: str
     questions: list[str] = field(default_factory=list)
     suggestion: str = ""
+    kind: CommentKind = DEFAULT_KIND
+    severity: Severity = DEFAULT_SEVERITY
+    kind_source: KindSource = "default"
+    criterion_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -211,9 +227,11 @@ def place_comments(memo: str, drafts: list[SegmentComment]) -> Placement:
 
 
 def _merge(first: SegmentComment, second: SegmentComment) -> SegmentComment:
-    """One comment for two on the same passage, keeping everything either said."""
+    """One comment for two on the same passage, keeping everything either said (the first
+    one's kind, the more urgent severity)."""
     return replace(
         first,
+        severity=stronger(first.severity, second.severity),
         comment=_join(first.comment, second.comment),
         questions=list(dict.fromkeys([*first.questions, *second.questions])),
         suggestion=_join(first.suggestion, second.suggestion),

@@ -34,6 +34,7 @@ from memoai.ops.backup_archive import (
     count_problems,
     database_stats,
     pack,
+    private_folder,
     read_manifest,
     scan_backups,
     snapshot_sqlite,
@@ -41,11 +42,14 @@ from memoai.ops.backup_archive import (
     sqlite_integrity,
     unpacked,
 )
+from memoai.ops.backup_guard import DatabaseInUseError, refuse_if_in_use
+from memoai.ops.offsite import publish
 from memoai.settings import Settings, sqlite_path
 
 __all__ = [
     "BackupError",
     "BackupInfo",
+    "DatabaseInUseError",
     "backup_health",
     "create_backup",
     "list_backups",
@@ -111,6 +115,17 @@ def _passphrase(settings: Settings) -> str | None:
     return settings.secret("backup_encryption_key") or None
 
 
+def _passphrase_for_writing(settings: Settings) -> str | None:
+    """The key new backups are sealed with; production refuses to write them in the clear."""
+    passphrase = _passphrase(settings)
+    if passphrase is None and settings.is_production and not settings.backup_allow_unencrypted:
+        raise BackupError(
+            "production makes no unencrypted backup: set BACKUP_ENCRYPTION_KEY (or "
+            "BACKUP_ENCRYPTION_KEY_FILE), or BACKUP_ALLOW_UNENCRYPTED=true to accept them"
+        )
+    return passphrase
+
+
 def list_backups(settings: Settings) -> list[BackupInfo]:
     """The backups in BACKUP_DIR, newest first."""
     return scan_backups(settings.backup_dir)
@@ -128,10 +143,10 @@ def _auto_kind(settings: Settings, now: datetime) -> str:
 
 async def create_backup(settings: Settings, kind: str | None = None) -> Path:
     """Back up the database and the YAML configuration into one archive; returns its path."""
-    settings.backup_dir.mkdir(parents=True, exist_ok=True)
+    passphrase = _passphrase_for_writing(settings)
+    private_folder(settings.backup_dir)
     created = utcnow()
     kind = kind or _auto_kind(settings, created)
-    passphrase = _passphrase(settings)
     target = settings.backup_dir / backup_name(created, kind, passphrase is not None)
     with tempfile.TemporaryDirectory(dir=settings.backup_dir, prefix=".tmp-make-") as tmp:
         work = Path(tmp) / "content"
@@ -147,6 +162,8 @@ async def create_backup(settings: Settings, kind: str | None = None) -> Path:
         }
         await asyncio.to_thread(pack, work, manifest, target, passphrase)
     prom.BACKUP_AGE.set(0)
+    if kind != "safety":  # off-site too, when BACKUP_S3_URL is set (retention applied there)
+        await publish(settings, target)
     return target
 
 
@@ -208,8 +225,7 @@ async def _content_problems(
 
 
 def _scratch_folder(settings: Settings) -> Path:
-    settings.backup_dir.mkdir(parents=True, exist_ok=True)
-    return settings.backup_dir
+    return private_folder(settings.backup_dir)
 
 
 async def _database_problems(
@@ -248,14 +264,16 @@ async def _live_stats(url: str) -> dict[str, Any]:
 
 
 async def restore_backup(
-    path: Path, settings: Settings, *, with_config: bool = False
+    path: Path, settings: Settings, *, with_config: bool = False, force: bool = False
 ) -> RestoreReport:
     """Replace the database (and optionally the configuration) with a verified backup.
 
-    A backup of what is replaced is made first (kind `safety`). Stop the app before restoring
-    an SQLite database: its file is swapped underneath.
+    A backup of what is replaced is made first (kind `safety`). Refused while anything else
+    has the database open (an app writing meanwhile would lose what it writes), unless `force`.
     """
     started = time.perf_counter()
+    if not force:
+        await refuse_if_in_use(settings)
     with unpacked(path, _passphrase(settings), _scratch_folder(settings)) as content:
         manifest = read_manifest(content)
         problems = await _content_problems(content, manifest, settings)
@@ -263,7 +281,7 @@ async def restore_backup(
             raise BackupError(f"{path.name} failed verification: " + "; ".join(problems))
         database = manifest["database"]
         _check_same_kind(path, database["kind"], settings)
-        safety = await _safety_copy(settings)
+        safety = await safety_copy(settings)
         await _replace_database(content / database["file"], settings, database["row_counts"])
         restored = _restore_config(content, settings.config_dir) if with_config else []
     stats = await _live_stats(settings.db_url)
@@ -287,7 +305,7 @@ def _check_same_kind(path: Path, kind: str, settings: Settings) -> None:
         )
 
 
-async def _safety_copy(settings: Settings) -> Path | None:
+async def safety_copy(settings: Settings) -> Path | None:
     """Back up what is about to be replaced; None when there is nothing (a deleted file)."""
     if is_sqlite(settings.db_url):
         source = sqlite_path(settings.db_url)
@@ -300,15 +318,17 @@ async def _replace_database(member: Path, settings: Settings, expected: dict[str
     if is_sqlite(settings.db_url):
         target = sqlite_path(settings.db_url)
         assert target is not None
-        await asyncio.to_thread(_replace_sqlite_file, member, target)
+        await asyncio.to_thread(replace_sqlite_file, member, target)
         return
     await pgtools.restore(settings.db_url, member, clean=True)
     await _drop_extra_tables(settings.db_url, set(expected))
 
 
-def _replace_sqlite_file(member: Path, target: Path) -> None:
-    """Swap the file in atomically; a stale -wal beside it would be replayed onto it."""
+def replace_sqlite_file(member: Path, target: Path) -> None:
+    """Swap the file in atomically; a stale -wal beside it would be replayed onto it, and
+    Litestream's state beside it describes the replaced file (it starts anew from this one)."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(target.with_name(f".{target.name}-litestream"), ignore_errors=True)
     staged = target.with_name(f".restoring-{target.name}")
     shutil.copyfile(member, staged)
     for suffix in ("-wal", "-shm", "-journal"):

@@ -1,8 +1,9 @@
 """The backup file itself: names, the manifest, packing and unpacking, database snapshots.
 
-One archive per backup: `memoai-YYYYMMDD-HHMMSS-ffffff-KIND.tar.gz[.enc]`, holding the database
+One archive per backup: `memoai-YYYYMMDD-HHMMSS-ffffff-KIND.tar.gz[.age]`, holding the database
 (an SQLite file or a pg_dump), the YAML configuration and `manifest.json` (when, what, the
-migration revision, row counts and a sha256 of every member).
+migration revision, row counts and a sha256 of every member). Encrypted backups are age files
+(`.age`); those made before age end in `.enc`. Backups are readable by their owner only (0600).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sqlalchemy import func, inspect, select, table
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
-from memoai.ops.backup_crypto import decrypt_file, encrypt_file, is_encrypted
+from memoai.ops.backup_crypto import decrypt_file, encrypt_file, is_encrypted, open_private
 
 MANIFEST = "manifest.json"
 SQLITE_MEMBER = "database.sqlite3"
@@ -36,7 +37,8 @@ FORMAT = 1
 KINDS = ("daily", "weekly", "safety")
 STAMP = "%Y%m%d-%H%M%S-%f"
 NAME = re.compile(
-    r"^memoai-(?P<stamp>\d{8}-\d{6}-\d{6})-(?P<kind>daily|weekly|safety)\.tar\.gz(?P<enc>\.enc)?$"
+    r"^memoai-(?P<stamp>\d{8}-\d{6}-\d{6})-(?P<kind>daily|weekly|safety)"
+    r"\.tar\.gz(?P<enc>\.age|\.enc)?$"
 )
 SQLITE_BUSY_SECONDS = 30
 KEEP_SAFETY = 3
@@ -67,7 +69,7 @@ class BackupInfo:
 
 
 def backup_name(created_at: datetime, kind: str, encrypted: bool) -> str:
-    suffix = ".tar.gz.enc" if encrypted else ".tar.gz"
+    suffix = ".tar.gz.age" if encrypted else ".tar.gz"
     return f"memoai-{created_at.astimezone(UTC).strftime(STAMP)}-{kind}{suffix}"
 
 
@@ -104,6 +106,36 @@ def backups_to_prune(
     keep |= {b.path for b in list(days.values())[:keep_daily]}
     keep |= {b.path for b in list(weeks.values())[:keep_weekly]}
     return [b for b in backups if b.path not in keep]
+
+
+def private_folder(folder: Path) -> Path:
+    """The backup folder, created for its owner only (an existing one keeps its mode)."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def sqlite_in_use(path: Path) -> str | None:
+    """Whether another process has the SQLite file open: why (one sentence), or None.
+
+    The app keeps its database in WAL mode, and SQLite changes the journal mode only for
+    the one connection that has the file to itself. When it does, the switch is harmless:
+    the file is about to be replaced, and the app switches back to WAL when it opens it.
+    """
+    if not path.is_file():
+        return None
+    conn = sqlite3.connect(path, timeout=0)
+    try:
+        (mode,) = conn.execute("PRAGMA journal_mode").fetchone()
+        if str(mode).lower() == "wal":
+            conn.execute("PRAGMA journal_mode=DELETE").fetchone()
+        else:  # a rollback journal: in use while somebody holds a lock on it
+            conn.execute("BEGIN EXCLUSIVE")
+            conn.rollback()
+    except sqlite3.OperationalError as exc:
+        return f"another process has {path.name} open ({exc})"
+    finally:
+        conn.close()
+    return None
 
 
 def sha256_file(path: Path) -> str:
@@ -178,7 +210,10 @@ def pack(work: Path, manifest: dict[str, Any], target: Path, passphrase: str | N
     staged = target.parent / f".tmp-{target.name}"
     plain = staged if passphrase is None else work.parent / f".plain-{target.name}"
     try:
-        with tarfile.open(plain, "w:gz", compresslevel=6) as archive:
+        with (
+            os.fdopen(open_private(plain), "wb") as raw,
+            tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6) as archive,
+        ):
             archive.add(work / MANIFEST, arcname=MANIFEST)
             for path in members:
                 archive.add(path, arcname=path.relative_to(work).as_posix())

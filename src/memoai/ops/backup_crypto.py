@@ -1,32 +1,25 @@
-"""Streaming AES-256-GCM encryption of backup archives with a passphrase (BACKUP_ENCRYPTION_KEY).
+"""Encryption of backup archives with a passphrase (BACKUP_ENCRYPTION_KEY), in age's format.
 
-Layout: a header (magic, scrypt salt and parameters, nonce prefix, key check), then chunks of
-at most 1 MiB, each sealed with its own nonce (prefix, counter, last-chunk flag) and the header as
-associated data, so truncating, reordering or editing any byte is detected. Memory stays flat
-whatever the size of the database.
+A backup is an age file with a passphrase (scrypt) recipient, so the age tool alone opens it:
+`age -d -o backup.tar.gz memoai-….tar.gz.age` asks for the passphrase. The archive is sealed
+in memory (pyrage has no streaming passphrase mode): it takes about the compressed archive's
+size twice. Backups of the format before age (`MEMOAIE1`, ops/backup_legacy.py) stay readable.
+Every file written here is private to its owner (0600).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
-import struct
 from pathlib import Path
-from typing import BinaryIO
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+import pyrage
 
-MAGIC = b"MEMOAIE1"
-CHUNK_BYTES = 1024 * 1024
-SALT_BYTES = 16
-PREFIX_BYTES = 7
-CHECK_BYTES = 16
-SCRYPT_LOG2_N, SCRYPT_R, SCRYPT_P = 15, 8, 1
-HEADER = struct.Struct(f">8s{SALT_BYTES}sBBB{PREFIX_BYTES}s{CHECK_BYTES}s")
-LENGTH = struct.Struct(">I")
+from memoai.ops.backup_legacy import MAGIC as LEGACY_MAGIC
+from memoai.ops.backup_legacy import LegacyFormatError, decrypt_legacy
+
+AGE_MAGIC = b"age-encryption.org/v1\n"
+PRIVATE = 0o600
+_WRONG_KEY = "Decryption failed"  # rage's answer when no recipient stanza opens with the key
 
 
 class BackupCryptoError(Exception):
@@ -37,82 +30,48 @@ class WrongKeyError(BackupCryptoError):
     """The passphrase differs from the one the backup was made with."""
 
 
+def open_private(path: Path) -> int:
+    """A new file only its owner can read (0600 whatever the umask), opened for writing."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE)
+
+
+def _head(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(len(AGE_MAGIC))
+
+
 def is_encrypted(path: Path) -> bool:
     """Whether the file starts like an encrypted backup (name aside, the bytes decide)."""
-    with path.open("rb") as handle:
-        return handle.read(len(MAGIC)) == MAGIC
-
-
-def _derive(passphrase: str, salt: bytes, log2_n: int, r: int, p: int) -> tuple[bytes, bytes]:
-    """A slow key derivation, so a stolen archive resists guessing; returns (key, check)."""
-    derived = Scrypt(salt=salt, length=64, n=2**log2_n, r=r, p=p).derive(passphrase.encode())
-    check = hashlib.sha256(b"memoai-backup-key-check" + derived[32:]).digest()[:CHECK_BYTES]
-    return derived[:32], check
-
-
-def _nonce(prefix: bytes, counter: int, last: bool) -> bytes:
-    return prefix + struct.pack(">I", counter) + (b"\x01" if last else b"\x00")
+    head = _head(path)
+    return head.startswith(AGE_MAGIC) or head.startswith(LEGACY_MAGIC)
 
 
 def encrypt_file(source: Path, target: Path, passphrase: str) -> None:
-    """Encrypt `source` into `target` chunk by chunk."""
-    salt, prefix = os.urandom(SALT_BYTES), os.urandom(PREFIX_BYTES)
-    key, check = _derive(passphrase, salt, SCRYPT_LOG2_N, SCRYPT_R, SCRYPT_P)
-    header = HEADER.pack(MAGIC, salt, SCRYPT_LOG2_N, SCRYPT_R, SCRYPT_P, prefix, check)
-    aead = AESGCM(key)
-    with source.open("rb") as plain, target.open("wb") as sealed:
-        sealed.write(header)
-        counter = 0
-        chunk = plain.read(CHUNK_BYTES)
-        while True:
-            following = plain.read(CHUNK_BYTES)
-            last = not following
-            box = aead.encrypt(_nonce(prefix, counter, last), chunk, header)
-            sealed.write(LENGTH.pack(len(box)) + box)
-            if last:
-                return
-            chunk, counter = following, counter + 1
+    """Seal `source` into `target` (an age file) with the passphrase."""
+    sealed = pyrage.passphrase.encrypt(source.read_bytes(), passphrase)
+    with os.fdopen(open_private(target), "wb") as out:
+        out.write(sealed)
 
 
 def decrypt_file(source: Path, target: Path, passphrase: str) -> None:
-    """Decrypt `source` into `target`; raises WrongKeyError or BackupCryptoError."""
-    with source.open("rb") as sealed, target.open("wb") as plain:
-        header = sealed.read(HEADER.size)
-        if len(header) < HEADER.size or not header.startswith(MAGIC):
+    """Decrypt `source` (age, or the format before it) into `target`; raises WrongKeyError
+    or BackupCryptoError."""
+    head = _head(source)
+    with os.fdopen(open_private(target), "wb") as plain:
+        if head.startswith(LEGACY_MAGIC):
+            try:
+                decrypt_legacy(source, plain, passphrase)
+            except LegacyFormatError as exc:
+                raise (WrongKeyError if exc.wrong_key else BackupCryptoError)(str(exc)) from None
+            return
+        if not head.startswith(AGE_MAGIC):
             raise BackupCryptoError(f"{source.name} is not an encrypted memoai backup")
-        _, salt, log2_n, r, p, prefix, check = HEADER.unpack(header)
-        key, expected = _derive(passphrase, salt, log2_n, r, p)
-        if not hmac.compare_digest(check, expected):
-            raise WrongKeyError(
-                f"{source.name}: BACKUP_ENCRYPTION_KEY is not the key this backup was made with"
-            )
-        _decrypt_chunks(sealed, plain, AESGCM(key), prefix, header, source.name)
-
-
-def _decrypt_chunks(
-    sealed: BinaryIO, plain: BinaryIO, aead: AESGCM, prefix: bytes, header: bytes, name: str
-) -> None:
-    counter = 0
-    box = _read_box(sealed, name)
-    while box is not None:
-        following = _read_box(sealed, name)
         try:
-            plain.write(aead.decrypt(_nonce(prefix, counter, following is None), box, header))
-        except InvalidTag:
-            raise BackupCryptoError(f"{name} is damaged or truncated (chunk {counter})") from None
-        box, counter = following, counter + 1
-    if counter == 0:
-        raise BackupCryptoError(f"{name} is truncated (no data after the header)")
-
-
-def _read_box(sealed: BinaryIO, name: str) -> bytes | None:
-    raw = sealed.read(LENGTH.size)
-    if not raw:
-        return None
-    if len(raw) < LENGTH.size:
-        raise BackupCryptoError(f"{name} is truncated")
-    (size,) = LENGTH.unpack(raw)
-    box = sealed.read(size)
-    if len(box) < size:
-        raise BackupCryptoError(f"{name} is truncated")
-    return box
+            plain.write(pyrage.passphrase.decrypt(source.read_bytes(), passphrase))
+        except pyrage.DecryptError as exc:
+            if str(exc) == _WRONG_KEY:
+                raise WrongKeyError(
+                    f"{source.name}: BACKUP_ENCRYPTION_KEY is not the key this backup was made "
+                    "with (or the file's header is damaged)"
+                ) from None
+            raise BackupCryptoError(f"{source.name} is damaged or truncated ({exc})") from None

@@ -9,22 +9,27 @@ passwords are masked, and every secret value is scrubbed from the final text as 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import SecretStr, ValidationError
 
+from memoai.auth.mode import config_env, mode_warning
 from memoai.configs.loader import ConfigError, config_filename, load_active_config, validate_config
 from memoai.configs.schemas import CONFIG_TYPES
-from memoai.settings import PROFILES, SECRET_FIELDS, Settings, SettingsError, load_settings
-
-REDACTED = "***"
-URL_FIELDS = ("database_url", "redis_url", "llm_base_url", "backend_url")
-# Fields that hold secrets without being SECRET_FIELDS (e.g. the previous JWT keys).
-SECRET_NAME = re.compile(r"secret|password|api_key|encryption_key")
+from memoai.debugging.redact import (
+    REDACTED,
+    URL_FIELDS,
+    is_secret,
+    redact_url,
+    scrub,
+    secret_values,
+)
+from memoai.debugging.redact import (
+    url_passwords as url_passwords,  # the CLI's scrubbing takes them from here
+)
+from memoai.settings import PROFILES, Settings, SettingsError, load_settings
 
 
 @dataclass
@@ -49,23 +54,6 @@ class CheckResult:
             "warnings": self.warnings,
             "errors": self.errors,
         }
-
-
-def is_secret(name: str) -> bool:
-    return (name in SECRET_FIELDS and name not in URL_FIELDS) or bool(SECRET_NAME.search(name))
-
-
-def redact_url(url: str) -> str:
-    """The URL with its password (if any) masked; host, user and database stay readable."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return REDACTED
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    user = f"{parts.username}:" if parts.username else ":"
-    return urlunsplit(parts._replace(netloc=f"{user}{REDACTED}@{netloc}"))
 
 
 def display_value(name: str, value: Any) -> str:
@@ -98,39 +86,6 @@ def _source(settings: Settings, name: str) -> str:
     return "default"
 
 
-def url_passwords(urls: list[str]) -> list[str]:
-    """The passwords inside URLs (to scrub them from messages)."""
-    found = []
-    for url in urls:
-        try:
-            password = urlsplit(url).password
-        except ValueError:
-            continue
-        found += [password] if password else []
-    return found
-
-
-def secret_values(settings: Settings) -> list[str]:
-    """Every secret's plain text (and URL passwords), for scrubbing output."""
-    values: list[str] = []
-    for name in type(settings).model_fields:
-        value = getattr(settings, name)
-        plain = value.get_secret_value() if isinstance(value, SecretStr) else value
-        if not isinstance(plain, str) or not plain:
-            continue
-        if name in URL_FIELDS:
-            values += url_passwords([plain])
-        elif is_secret(name):
-            values += [plain, *(v.strip() for v in plain.split(",") if v.strip())]
-    return sorted({v for v in values if len(v) >= 4}, key=len, reverse=True)
-
-
-def scrub(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, REDACTED)
-    return text
-
-
 def check_settings(settings: Settings, result: CheckResult) -> None:
     """Fill in the settings table and the insecure-choice warnings (errors in production)."""
     result.settings = {
@@ -151,7 +106,13 @@ def _unwise_choices(settings: Settings) -> list[str]:
     if not settings.csrf_protection:
         warnings.append("CSRF_PROTECTION is off: cookie-authenticated requests are not protected")
     if settings.database_backup_enabled and not settings.backup_encryption_key:
-        warnings.append("BACKUP_ENCRYPTION_KEY is not set: backups are stored unencrypted")
+        if settings.is_production and not settings.backup_allow_unencrypted:
+            warnings.append(
+                "BACKUP_ENCRYPTION_KEY is not set: production refuses to make backups "
+                "(set the key, or BACKUP_ALLOW_UNENCRYPTED=true to store them unencrypted)"
+            )
+        else:
+            warnings.append("BACKUP_ENCRYPTION_KEY is not set: backups are stored unencrypted")
     if not settings.database_backup_enabled:
         warnings.append("DATABASE_BACKUP_ENABLED is off: no scheduled backups")
     if settings.is_production and settings.openapi_docs:
@@ -181,6 +142,17 @@ def check_files(config_dir: Path, result: CheckResult) -> None:
             load_active_config(config_dir)
         except ConfigError as exc:
             result.errors.append(str(exc))
+
+
+def check_mode(settings: Settings, result: CheckResult) -> None:
+    """Production without login starts, but the check says so first and loudly."""
+    try:
+        config = load_active_config(settings.config_dir, config_env(settings))
+    except ConfigError:
+        return  # reported by check_files
+    warning = mode_warning(settings, config)
+    if warning:
+        result.warnings.insert(0, warning)
 
 
 def load_for_check() -> tuple[Settings | None, str | None]:
@@ -216,5 +188,6 @@ def run_check(as_json: bool = False) -> tuple[int, str]:
     result = CheckResult()
     check_settings(settings, result)
     check_files(settings.config_dir, result)
+    check_mode(settings, result)
     output = json.dumps(result.as_dict(), indent=2) if as_json else render_text(result)
     return result.exit_code, scrub(output, result.secrets)

@@ -1,53 +1,126 @@
-"""Liveness, readiness and Prometheus endpoints."""
+"""Liveness, readiness and Prometheus endpoints.
+
+Readiness fails (503) only when this replica cannot serve: its database is unreachable or
+read-only, or its data volume is full. The model provider, the configuration files and the
+backup age are reported as degraded, never a 503: one outage of something every replica shares
+must not drain them all from the load balancer. Whether login is required is reported too, with
+the loud warning when production runs without it: advisory (the server works as configured),
+so it never changes the status.
+
+Everyone gets the status; the details (free bytes, provider, configuration version, backup
+age) and /metrics go only to trusted callers (ops/access.py).
+"""
 
 from __future__ import annotations
 
 import shutil
 import time
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
+from sqlalchemy.pool import QueuePool
 
-from memoai.api import envelope
+from memoai.api import Envelope, ErrorCode, error_item, errors, fail, media, responses, wrap
+from memoai.auth.mode import login_required, mode_warning
+from memoai.db import is_sqlite
+from memoai.deps import PUBLIC
 from memoai.ops import metrics as prom
+from memoai.ops.access import forbidden, trusted_caller
 from memoai.ops.backup import backup_health
+from memoai.ops.provider_check import ProviderCheck
+from memoai.ops.storage import WriteProbe
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], dependencies=PUBLIC)
 MIN_FREE_BYTES = 200 * 1024 * 1024
-# Reported, but a stale backup must not take replicas out of the load balancer.
-ADVISORY_CHECKS = frozenset({"backup"})
+# Without these this replica cannot serve; the other checks only report a degraded service.
+REQUIRED_CHECKS = ("database", "disk")
+# How often readiness tries a write (a probe costs well under a millisecond; see storage.py).
+WRITE_PROBE_SECONDS = 5.0
 
 
-@router.get("/health", summary="Liveness: the process answers")
-async def health() -> JSONResponse:
-    return JSONResponse(envelope({"status": "ok"}))
+class Liveness(BaseModel):
+    status: Literal["ok"] = "ok"
 
 
-@router.get("/health/ready", summary="Readiness: database, configuration, LLM, disk, backup age")
-async def ready(request: Request) -> JSONResponse:
+class Check(BaseModel):
+    """One readiness check; further fields (latency, version, provider, ...) vary by check."""
+
+    model_config = ConfigDict(extra="allow")
+    ok: bool
+    message: str | None = None
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "degraded"] = Field(
+        description="ready: all checks pass; degraded: serving, but something shared is wrong"
+    )
+    checks: dict[str, Check] | None = Field(
+        None, description="Each check, for trusted callers only (METRICS_ALLOWED_IPS or token)"
+    )
+
+
+@router.get("/health", summary="Liveness: the process answers", response_model=Envelope[Liveness])
+async def health() -> Envelope[Liveness]:
+    return wrap(Liveness())
+
+
+@router.get(
+    "/health/ready",
+    summary="Readiness: database and storage (503), provider, configuration, backup age",
+    response_model=Envelope[Readiness],
+    responses=errors(503),
+)
+async def ready(request: Request) -> Envelope[Readiness] | JSONResponse:
     state = request.app.state
     checks = {
-        "database": await _database(state.db),
-        "configuration": _configuration(state.configs),
-        "llm": _llm(state.flow.provider, state.settings),
+        "database": await _database(state.db, _write_probe(state)),
         "disk": _disk(state.settings.data_dir),
+        "configuration": _configuration(state.configs),
+        "llm": await _llm_reachable(state.flow.provider, _provider_check(state)),
+        "rate_limits": _rate_limits(state),
         "backup": backup_health(state.settings),
+        "authentication": _authentication(state.settings, state.configs),
     }
-    is_ready = all(c["ok"] for name, c in checks.items() if name not in ADVISORY_CHECKS)
-    body = envelope({"status": "ready" if is_ready else "not_ready", "checks": checks})
-    return JSONResponse(body, status_code=200 if is_ready else 503)
+    details = trusted_caller(request)
+    failed = [name for name in REQUIRED_CHECKS if not checks[name]["ok"]]
+    if failed:
+        message = f"This replica cannot serve requests now ({', '.join(failed)})."
+        extra = {"checks": checks} if details else {}
+        item = error_item(ErrorCode.SERVICE_UNAVAILABLE, message, details=extra)
+        return fail(503, [item], headers={"Retry-After": "5"})
+    status = "ready" if all(c["ok"] for c in checks.values()) else "degraded"
+    shown = {name: Check(**check) for name, check in checks.items()} if details else None
+    return wrap(Readiness(status=status, checks=shown))
 
 
-async def _database(db: Any) -> dict[str, Any]:
+def _write_probe(state: Any) -> WriteProbe:
+    """The app's write probe, made on first use: its cached answer lives as long as the app."""
+    probe = getattr(state, "write_probe", None)
+    if probe is None:
+        probe = state.write_probe = WriteProbe(state.db.url, WRITE_PROBE_SECONDS)
+    return probe
+
+
+async def _database(db: Any, probe: WriteProbe) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         async with db.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
+            read_only = not is_sqlite(db.url) and (
+                (await conn.execute(text("SHOW transaction_read_only"))).scalar() == "on"
+            )
     except Exception as exc:
         return {"ok": False, "message": f"database unreachable: {type(exc).__name__}"}
-    return {"ok": True, "latency_ms": round((time.perf_counter() - started) * 1000, 2)}
+    latency = round((time.perf_counter() - started) * 1000, 2)
+    if read_only:
+        return {"ok": False, "message": "the database is read-only"}
+    problem = await probe.problem()
+    if problem:
+        return {"ok": False, "message": problem}
+    return {"ok": True, "latency_ms": latency}
 
 
 def _configuration(configs: Any) -> dict[str, Any]:
@@ -60,7 +133,46 @@ def _configuration(configs: Any) -> dict[str, Any]:
     return result
 
 
-def _llm(provider: Any, settings: Any) -> dict[str, Any]:
+def _authentication(settings: Any, configs: Any) -> dict[str, Any]:
+    """Login required or not (the active configuration's), and the warning when production
+    runs without it; always ok: it is the operator's choice, said loudly, never a failure."""
+    config = configs.current()
+    warning = mode_warning(settings, config)
+    return {"ok": True, "login_required": login_required(config), "warning": warning}
+
+
+def _provider_check(state: Any) -> ProviderCheck:
+    """The app's provider check, made on first use: its answer is kept for a minute."""
+    check = getattr(state, "provider_check", None)
+    if check is None:
+        check = state.provider_check = ProviderCheck()
+    return check
+
+
+def _rate_limits(state: Any) -> dict[str, Any]:
+    """Whether the replicas count rate limits together (Redis) or each on its own."""
+    limiter = getattr(state, "rate_limiter", None)
+    if limiter is None:
+        return {"ok": True, "shared": False, "message": "rate limits are off"}
+    if not state.settings.redis_url:
+        return {"ok": True, "shared": False, "message": "counted per replica (no REDIS_URL)"}
+    if limiter.shared:
+        return {"ok": True, "shared": True, "message": None}
+    message = "Redis is unreachable: rate limits are counted per replica meanwhile"
+    return {"ok": False, "shared": False, "message": message}
+
+
+async def _llm_reachable(provider: Any, check: ProviderCheck) -> dict[str, Any]:
+    """The configuration's view (`_llm`), then the provider's own connectivity check: a
+    revoked key or a dead server shows here (asked at most once a minute)."""
+    result = _llm(provider)
+    if not result["ok"] or provider.name == "offline":
+        return result
+    answer = await check.answer(provider)
+    return result if answer.ok else {**result, "ok": False, "message": answer.message}
+
+
+def _llm(provider: Any) -> dict[str, Any]:
     if provider.name == "offline":
         return {
             "ok": True,
@@ -79,14 +191,28 @@ def _disk(path: Any) -> dict[str, Any]:
     except OSError as exc:
         return {"ok": False, "message": f"data folder not readable: {exc.strerror}"}
     prom.DISK_FREE.set(usage.free)
-    return {"ok": usage.free >= MIN_FREE_BYTES, "free_bytes": usage.free}
+    ok = usage.free >= MIN_FREE_BYTES
+    result: dict[str, Any] = {"ok": ok, "free_bytes": usage.free}
+    if not ok:
+        result["message"] = f"less than {MIN_FREE_BYTES // (1024 * 1024)} MiB free"
+    return result
 
 
-@router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics (trusted addresses or the metrics token only)",
+    response_class=Response,
+    responses=responses(media("text/plain", "Prometheus text exposition format"), errors(403)),
+)
 async def metrics(request: Request) -> Response:
+    if not trusted_caller(request):
+        return forbidden()
     settings = request.app.state.settings
     # Gauges that only change on disk are refreshed at scrape time, on every replica.
     _disk(settings.data_dir)
     backup_health(settings)
+    pool = request.app.state.db.engine.pool  # and the connections in use right now
+    if isinstance(pool, QueuePool):
+        prom.DB_POOL_IN_USE.set(pool.checkedout())
     body, content_type = prom.render()
     return Response(body, media_type=content_type)

@@ -9,12 +9,18 @@ import time
 import uuid
 from typing import Any
 
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from memoai.addresses import parse_addresses
 from memoai.api import ErrorCode, envelope, error_item, request_id_var
+from memoai.errors import internal_error
+from memoai.ops import forwarding
 from memoai.ops import metrics as prom
 
 log = logging.getLogger("memoai.access")
+errors_log = logging.getLogger("memoai.errors")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 CSP = (
@@ -31,34 +37,55 @@ DOCS_CSP = (
 
 
 class RequestContextMiddleware:
-    """Gives every request an id (echoed in X-Request-ID), headers, a log line and metrics."""
+    """Gives every request an id (echoed in X-Request-ID), headers, a log line and metrics.
 
-    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
+    The outermost layer of each app: it resolves the client's address and scheme (trusted
+    proxies only), redirects plain HTTP when HTTPS_ONLY (`hsts`) is on, and answers unhandled
+    errors itself with the app's own 500 handler, so that those answers keep the request id
+    and the security headers too (Starlette would run that handler outside every middleware).
+    """
+
+    def __init__(self, app: ASGIApp, *, hsts: bool = False, trusted_proxies: str = "") -> None:
         self.app = app
         self.hsts = hsts
+        self.proxies = parse_addresses(trusted_proxies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        forwarding.resolve(scope, self.proxies)
         incoming = _header(scope, b"x-request-id")
         request_id = incoming if incoming and _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
+        responded = False
         path: str = scope.get("path", "")
 
         async def send_wrapper(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, responded = message["status"], True
                 headers = list(message.get("headers", []))
                 headers.extend(self._headers(request_id, path))
                 message["headers"] = headers
             await send(message)
 
         try:
-            await self.app(scope, receive, send_wrapper)
+            redirect = forwarding.https_redirect(scope) if self.hsts else None
+            if redirect is not None:
+                await redirect(scope, receive, send_wrapper)
+            else:
+                await self.app(scope, receive, send_wrapper)
+        except Exception as exc:
+            errors_log.exception(
+                "unhandled error", extra={"method": scope.get("method"), "path": path}
+            )
+            if responded:  # part of the answer is out: only the server can end it (abruptly)
+                raise
+            response = await _error_response(scope, receive, exc)
+            await response(scope, receive, send_wrapper)
         finally:
             elapsed = time.perf_counter() - started
             route = _route_template(scope)
@@ -70,6 +97,7 @@ class RequestContextMiddleware:
                 extra={
                     "method": method,
                     "path": path,
+                    "client": (scope.get("client") or ("-",))[0],
                     "route": route,
                     "status": status,
                     "duration_ms": round(elapsed * 1000, 2),
@@ -90,6 +118,19 @@ class RequestContextMiddleware:
         if self.hsts:
             headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
         return headers
+
+
+async def _error_response(scope: Scope, receive: Receive, exc: Exception) -> Response:
+    """The app's own handler for unhandled errors (HTML for pages, the envelope for the API)."""
+    handlers = getattr(scope.get("app"), "exception_handlers", {})
+    handler = handlers.get(Exception) or handlers.get(500)
+    if handler is not None:
+        try:
+            response: Response = await handler(Request(scope, receive), exc)
+            return response
+        except Exception:
+            errors_log.exception("the error handler failed")
+    return internal_error()
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -29,10 +29,19 @@ LLM_LATENCY = Histogram(
 LLM_TOKENS = Counter("memoai_llm_tokens_total", "Model tokens", ["provider", "kind"])
 LLM_COST = Counter("memoai_llm_cost_usd_total", "Estimated model cost in USD", ["provider"])
 RATE_LIMITED = Counter("memoai_rate_limited_total", "Requests refused by rate limits", ["scope"])
+RATE_LIMIT_FALLBACK = Counter(
+    "memoai_rate_limit_fallback_total",
+    "Requests counted against this process's own limits: the shared storage (Redis) failed",
+)
 LOGIN_FAILURES = Counter("memoai_login_failures_total", "Failed logins")
 BACKUP_AGE = Gauge("memoai_backup_age_seconds", "Age of the newest backup")
 DISK_FREE = Gauge("memoai_disk_free_bytes", "Free bytes on the data volume")
 DB_POOL_IN_USE = Gauge("memoai_db_pool_connections_in_use", "Checked-out database connections")
+# Per replica, the load signal the Kubernetes autoscaler scales on (through the Prometheus
+# adapter: deploy/prometheus/adapter-rules.yml): CPU says little while replicas wait on a model.
+EVALUATIONS_IN_FLIGHT = Gauge(
+    "memoai_evaluations_in_flight", "Evaluations running in this process right now"
+)
 
 
 def observe_evaluation(provider: str, status: str, seconds: float) -> None:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
-from memoai.progress import svg
+from memoai import scores
+from memoai.progress import chains, svg
 from memoai.progress.schemas import ProgressOut, TimelineEntry
 
 BAR = "#60a5fa"
@@ -29,6 +31,7 @@ class Chart:
     columns: list[str]
     rows: list[list[str]]
     omitted_rows: int = 0
+    narrow_svg: str = ""  # the same chart drawn for a phone's width (web pages only)
 
 
 def _versions(entries: Sequence[TimelineEntry]) -> list[str]:
@@ -80,15 +83,34 @@ def _versions_text(versions: Sequence[str]) -> str:
     )
 
 
-def overall_chart(progress: ProgressOut, chart_id: str = "chart-overall") -> Chart:
+def overall_chart(
+    progress: ProgressOut,
+    chart_id: str = "chart-overall",
+    size: svg.Size = svg.WIDE,
+    interactive: bool = False,
+) -> Chart:
     """The overall score over time, on the rubric's scale."""
     entries, scale = progress.timeline, progress.scale
     title = "Overall score over time"
     if not entries:
         return _empty(chart_id, title)
     versions, current = _versions(entries), progress.current_rubric_version
-    width, height = 720, 250 if len(versions) > 1 else 224
-    points = [svg.Point(e.created_at, e.overall_score, e.rubric_version) for e in entries]
+    named, memo_names = point_names(entries, interactive), memo_versions(entries)
+    high = scale.get("max", 5)
+    stacked = size.narrow and len(versions) > 1
+    width = size.width
+    height = 224 + (26 if len(versions) > 1 else 0) + (len(versions) * 20 if stacked else 0)
+    points = [
+        svg.Point(
+            e.created_at,
+            e.overall_score,
+            e.rubric_version,
+            f"{named[e.evaluation_id]}: overall {scores.text(e.overall_score)} / {high}"
+            if named
+            else "",
+        )
+        for e in entries
+    ]
     panel = svg.Panel(
         f"Overall score ({scale.get('min', 1)} to {scale.get('max', 5)})",
         points,
@@ -96,47 +118,89 @@ def overall_chart(progress: ProgressOut, chart_id: str = "chart-overall") -> Cha
         float(scale.get("max", 5)),
         _score_ticks(scale),
     )
-    body = svg.draw_panel(panel, 16, 32, width - 24, 166, current, title_size=12)
-    body += svg.legend(versions, current, 50, 240)
+    body = svg.draw_panel(
+        panel,
+        16,
+        32,
+        width - 24,
+        166,
+        current,
+        title_size=size.title + 1,
+        font=size.font,
+        interactive=interactive,
+    )
+    body += svg.legend(
+        versions, current, 50 if not size.narrow else 16, 240, font=size.font, stacked=size.narrow
+    )
     stats = progress.stats.overall
     desc = f"{_span_text(entries)}, on a scale of {scale.get('min', 1)} to {scale.get('max', 5)}."
     if stats.count:
-        desc += f" Latest {_fmt(stats.last)}, first {_fmt(stats.first)}, best {_fmt(stats.best)}."
+        desc += (
+            f" Latest {scores.text(stats.last)}, first {scores.text(stats.first)}, "
+            f"best {scores.text(stats.best)}."
+        )
     desc += _versions_text(versions)
     rows, omitted = _table(
         entries,
         ["Date", "Memo", "Overall", "Rubric version"],
-        lambda e: [e.title or "Untitled", _fmt(e.overall_score), e.rubric_version],
+        lambda e: [memo_names[e.evaluation_id], scores.text(e.overall_score), e.rubric_version],
     )
+    frame = svg.frame(chart_id, title, desc, width, height, body, interactive=interactive)
     return Chart(
-        chart_id,
-        title,
-        desc,
-        svg.frame(chart_id, title, desc, width, height, body),
-        ["Date", "Memo", "Overall", "Rubric version"],
-        rows,
-        omitted,
+        chart_id, title, desc, frame, ["Date", "Memo", "Overall", "Rubric version"], rows, omitted
     )
+
+
+def memo_versions(entries: Sequence[TimelineEntry]) -> dict[Any, str]:
+    """ "Intake pilot (version 2)" for each entry (a first version by its title alone)."""
+    placed = chains.place_versions(entries)
+    names = {}
+    for entry in entries:
+        version = placed[entry.evaluation_id].version
+        which = f" (version {version})" if version and version > 1 else ""
+        names[entry.evaluation_id] = f"{entry.title or 'Untitled memo'}{which}"
+    return names
+
+
+def point_names(entries: Sequence[TimelineEntry], interactive: bool) -> dict[Any, str]:
+    """ "Intake pilot (version 2), 3 Mar 2025 14:05" for each entry: what a point stands for
+    (none when the points are not named: not interactive, or too many of them)."""
+    if not interactive or len(entries) > svg.NAMED_MAX:
+        return {}
+    memos = memo_versions(entries)
+    return {
+        e.evaluation_id: f"{memos[e.evaluation_id]}, {e.created_at.day} {e.created_at:%b %Y %H:%M}"
+        for e in entries
+    }
 
 
 def _short(label: str, limit: int = 34) -> str:
     return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
 
-def criteria_chart(progress: ProgressOut, chart_id: str = "chart-criteria") -> Chart:
+def criteria_chart(
+    progress: ProgressOut,
+    chart_id: str = "chart-criteria",
+    size: svg.Size = svg.WIDE,
+    interactive: bool = False,
+) -> Chart:
     """Each criterion's score over time, one small chart per criterion."""
     entries, scale = progress.timeline, progress.scale
     title = "Each criterion over time"
     if not entries or not progress.criteria:
         return _empty(chart_id, title)
     low, high = float(scale.get("min", 1)), float(scale.get("max", 5))
+    named = point_names(entries, interactive)
+
+    def point(e: TimelineEntry, cid: str, name: str) -> svg.Point:
+        value = _opt(e.scores.get(cid))
+        label = f"{named[e.evaluation_id]}: {name} {_fmt(value)} / {int(high)}" if named else ""
+        return svg.Point(e.created_at, value, e.rubric_version, label)
+
     panels = [
         svg.Panel(
             _short(ref.name),
-            [
-                svg.Point(e.created_at, _opt(e.scores.get(ref.criterion_id)), e.rubric_version)
-                for e in entries
-            ],
+            [point(e, ref.criterion_id, ref.name) for e in entries],
             low,
             high,
             _score_ticks(scale),
@@ -151,7 +215,16 @@ def criteria_chart(progress: ProgressOut, chart_id: str = "chart-criteria") -> C
     ]
     desc = f"{_span_text(entries)}. Latest scores: {'; '.join(latest) or 'none'}."
     desc += _versions_text(versions)
-    drawing = svg.grid(chart_id, title, desc, panels, progress.current_rubric_version, versions)
+    drawing = svg.grid(
+        chart_id,
+        title,
+        desc,
+        panels,
+        progress.current_rubric_version,
+        versions,
+        size=size,
+        interactive=interactive,
+    )
     names = [ref.name for ref in progress.criteria]
     rows, omitted = _table(
         entries,
@@ -161,12 +234,18 @@ def criteria_chart(progress: ProgressOut, chart_id: str = "chart-criteria") -> C
     return Chart(chart_id, title, desc, drawing, ["Date", *names], rows, omitted)
 
 
-def metrics_chart(progress: ProgressOut, chart_id: str = "chart-metrics") -> Chart:
+def metrics_chart(
+    progress: ProgressOut,
+    chart_id: str = "chart-metrics",
+    size: svg.Size = svg.WIDE,
+    interactive: bool = False,
+) -> Chart:
     """Writing metrics over time, each on its own axis (they have different units)."""
     entries = progress.timeline
     title = "Writing metrics over time"
     if not entries:
         return _empty(chart_id, title)
+    named = point_names(entries, interactive)
     panels = []
     for ref in progress.metrics:
         scale = 100.0 if ref.percent else 1.0
@@ -175,7 +254,12 @@ def metrics_chart(progress: ProgressOut, chart_id: str = "chart-metrics") -> Cha
         ticks = svg.nice_ticks(top, 3)
         fmt = (lambda v: f"{v:g}%") if ref.percent else (lambda v: f"{v:g}")
         points = [
-            svg.Point(e.created_at, None if v is None else v * scale, "metrics")
+            svg.Point(
+                e.created_at,
+                None if v is None else v * scale,
+                "metrics",
+                f"{named[e.evaluation_id]}: {ref.label} {_fmt(v, ref.percent)}" if named else "",
+            )
             for e, v in zip(entries, values, strict=True)
         ]
         panels.append(svg.Panel(ref.label, points, 0.0, ticks[-1], ticks, fmt))
@@ -187,7 +271,9 @@ def metrics_chart(progress: ProgressOut, chart_id: str = "chart-metrics") -> Cha
         )
         + ". Metrics are counted from the text and do not depend on the rubric."
     )
-    drawing = svg.grid(chart_id, title, desc, panels, "metrics", [])
+    drawing = svg.grid(
+        chart_id, title, desc, panels, "metrics", [], size=size, interactive=interactive
+    )
     labels = [ref.label for ref in progress.metrics]
     rows, omitted = _table(
         entries,
@@ -197,18 +283,34 @@ def metrics_chart(progress: ProgressOut, chart_id: str = "chart-metrics") -> Cha
     return Chart(chart_id, title, desc, drawing, ["Date", *labels], rows, omitted)
 
 
-def frequency_chart(progress: ProgressOut, chart_id: str = "chart-frequency") -> Chart:
+def frequency_chart(
+    progress: ProgressOut,
+    chart_id: str = "chart-frequency",
+    size: svg.Size = svg.WIDE,
+    interactive: bool = False,
+) -> Chart:
     """Evaluations per day or per week, as bars."""
     frequency, unit = progress.frequency, progress.frequency.unit
     title = f"Evaluations per {unit}"
     buckets = frequency.buckets
     if not buckets or not frequency.total:
         return _empty(chart_id, title)
-    width, height = 720, 166
-    body = _bars([b.count for b in buckets], [f"{b.start.day} {b.start:%b}" for b in buckets])
+    width, height = size.width, 166 if not size.narrow else 190
+    body = _bars(
+        [b.count for b in buckets],
+        [f"{b.start.day} {b.start:%b}" for b in buckets],
+        [
+            f"{unit.capitalize()} starting {b.start.day} {b.start:%b %Y}: "
+            f"{b.count} evaluation{'' if b.count == 1 else 's'}"
+            for b in buckets
+        ],
+        size,
+        interactive,
+    )
     busiest = max(buckets, key=lambda b: b.count)
     desc = (
-        f"{frequency.total} evaluations in {len(buckets)} {unit}s; the busiest {unit} "
+        f"{frequency.total} evaluation{'' if frequency.total == 1 else 's'} in {len(buckets)} "
+        f"{unit}{'' if len(buckets) == 1 else 's'}; the busiest {unit} "
         f"(starting {busiest.start:%d %b %Y}) had {busiest.count}."
     )
     rows = [[f"{b.start:%Y-%m-%d}", str(b.count)] for b in reversed(buckets) if b.count]
@@ -216,16 +318,20 @@ def frequency_chart(progress: ProgressOut, chart_id: str = "chart-frequency") ->
         chart_id,
         title,
         desc,
-        svg.frame(chart_id, title, desc, width, height, body),
+        svg.frame(chart_id, title, desc, width, height, body, interactive=interactive),
         [unit.capitalize() + " starting", "Evaluations"],
         rows[:MAX_TABLE_ROWS],
         max(len(rows) - MAX_TABLE_ROWS, 0),
     )
 
 
-def _bars(counts: list[int], labels: list[str]) -> list[str]:
+def _bars(
+    counts: list[int], labels: list[str], names: list[str], size: svg.Size, interactive: bool
+) -> list[str]:
     """Bars at most 28 units wide, a y grid, and three labels under them."""
-    left, top, plot_w, plot_h = 50, 16, 650, 116
+    font = size.font
+    left, top = 14 + font * 3, 16
+    plot_w, plot_h = size.width - left - 20, 116 if not size.narrow else 130
     ticks = svg.nice_ticks(max(counts), 3)
     slot = plot_w / len(counts)
     bar_w = min(slot * 0.7, 28.0)
@@ -233,19 +339,33 @@ def _bars(counts: list[int], labels: list[str]) -> list[str]:
     for tick in ticks:
         ty = top + plot_h - plot_h * tick / ticks[-1]
         body.append(svg.line(left, ty, left + plot_w, ty, svg.GRID))
-        body.append(svg.text(left - 6, ty + 4, f"{tick:g}", size=10, anchor="end"))
+        body.append(svg.text(left - 6, ty + font * 0.4, f"{tick:g}", size=font, anchor="end"))
+    focusable = True
     for index, count in enumerate(counts):
         bar_h = plot_h * count / ticks[-1]
         if bar_h:
+            x = left + (index + 0.5) * slot - bar_w / 2
+            named = ""
+            if interactive:
+                named = (
+                    f' tabindex="{0 if focusable else -1}" role="img" '
+                    f'aria-label="{svg.attr(names[index])}" data-point="{svg.attr(names[index])}"'
+                )
+                focusable = False
             body.append(
-                f'<rect x="{svg.num(left + (index + 0.5) * slot - bar_w / 2)}" '
-                f'y="{svg.num(top + plot_h - bar_h)}" width="{svg.num(max(bar_w, 1))}" '
-                f'height="{svg.num(bar_h)}" fill="{BAR}"/>'
+                f'<rect x="{svg.num(x)}" y="{svg.num(top + plot_h - bar_h)}" '
+                f'width="{svg.num(max(bar_w, 1))}" height="{svg.num(bar_h)}" fill="{BAR}"{named}/>'
             )
     body.append(svg.line(left, top + plot_h, left + plot_w, top + plot_h, svg.AXIS))
-    for index in sorted({0, len(counts) // 2, len(counts) - 1}):
+    marks = sorted({0, len(counts) // 2, len(counts) - 1})
+    for number, index in enumerate(marks):
         x = left + (index + 0.5) * slot
-        body.append(svg.text(x, top + plot_h + 16, labels[index], size=10, anchor="middle"))
+        anchor = "middle"
+        if len(marks) > 1 and number == 0:
+            anchor, x = "start", x - min(slot / 2, 6)
+        elif len(marks) > 1 and number == len(marks) - 1:
+            anchor, x = "end", x + min(slot / 2, 6)
+        body.append(svg.text(x, top + plot_h + font * 1.6, labels[index], size=font, anchor=anchor))
     return body
 
 
@@ -254,18 +374,22 @@ def _opt(value: int | None) -> float | None:
 
 
 def _signed(value: float | None) -> str:
-    return "–" if value is None else f"{value:+.1f}"
+    return scores.signed(value)
 
 
 def _empty(chart_id: str, title: str) -> Chart:
     return Chart(chart_id, title, "No completed evaluations in this range yet.", "", [], [])
 
 
-def all_charts(progress: ProgressOut) -> list[Chart]:
-    """Every progress chart, in the order the Progress tab shows them."""
-    return [
-        overall_chart(progress),
-        criteria_chart(progress),
-        metrics_chart(progress),
-        frequency_chart(progress),
-    ]
+def all_charts(progress: ProgressOut, *, interactive: bool = False) -> list[Chart]:
+    """Every progress chart, in the order the Progress tab shows them; for the web page
+    (interactive) each also drawn for a phone's width."""
+    makers = (overall_chart, criteria_chart, metrics_chart, frequency_chart)
+    drawn = []
+    for make in makers:
+        chart = make(progress, size=svg.WIDE, interactive=interactive)
+        if interactive and chart.svg:
+            narrow = make(progress, f"{chart.id}-narrow", svg.NARROW, interactive)
+            chart = replace(chart, narrow_svg=narrow.svg)
+        drawn.append(chart)
+    return drawn

@@ -11,14 +11,14 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, Uuid, bindparam, or_, select
+from sqlalchemy import Select, String, Uuid, bindparam, or_, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from memoai.db import Executor
-from memoai.deps import Caller
 from memoai.evaluations.models import Evaluation, Status, Submission
 from memoai.evaluations.service import owned_by
 from memoai.progress.schemas import METRICS, TimelineEntry
+from memoai.sessions.caller import Caller
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +59,9 @@ _COLUMNS = (
     Evaluation.provider,
     Evaluation.model,
 )
-_ORDERED_IDS: tuple[Any, ...] = (Evaluation.id,)
+# Ids as the driver returns them (hex text on SQLite, a UUID on PostgreSQL): a history's ids are
+# read on every view, and building a UUID for each of them cost more than the rest of the read.
+_ORDERED_IDS: tuple[Any, ...] = (type_coerce(Evaluation.id, String()).label("id"),)
 CHUNK = 500  # ids per IN (...) list
 _ROWS_BY_ID = (
     select(*_COLUMNS)
@@ -131,6 +133,13 @@ def latest(caller: Caller, *conditions: Any) -> Select[Any]:
     )
 
 
+def id_key(evaluation_id: uuid.UUID | str) -> int:
+    """An evaluation id as the cache's key, from a UUID or from the raw text of one."""
+    if isinstance(evaluation_id, uuid.UUID):
+        return evaluation_id.int
+    return int(evaluation_id.replace("-", ""), 16)
+
+
 class RowCache:
     """Completed evaluations never change, so each is read and parsed once per process.
 
@@ -140,30 +149,32 @@ class RowCache:
     """
 
     def __init__(self, size: int = 20_000) -> None:
-        self._rows: OrderedDict[uuid.UUID, EvalRow] = OrderedDict()
+        self._rows: OrderedDict[int, EvalRow] = OrderedDict()
         self._size = size
 
-    async def rows(self, db: Executor, ids: list[uuid.UUID]) -> list[EvalRow]:
-        found: dict[uuid.UUID, EvalRow] = {}
+    async def rows(self, db: Executor, ids: list[Any]) -> list[EvalRow]:
+        """The rows of these evaluation ids (UUIDs or their raw text), in their order."""
+        keys = [id_key(i) for i in ids]
+        found: dict[int, EvalRow] = {}
         missing = []
-        for evaluation_id in ids:
-            row = self._rows.get(evaluation_id)
+        for key in keys:
+            row = self._rows.get(key)
             if row is None:
-                missing.append(evaluation_id)
+                missing.append(uuid.UUID(int=key))
             else:
-                found[evaluation_id] = row
+                found[key] = row
         for start in range(0, len(missing), CHUNK):
             chunk = missing[start : start + CHUNK]
             result = await db.execute(_ROWS_BY_ID, {"ids": chunk})
             for raw in result.all():
                 row = _row(raw)
-                found[row.evaluation_id] = row
+                found[row.evaluation_id.int] = row
                 self.remember(row)
-        return [found[i] for i in ids if i in found]  # skips one deleted meanwhile
+        return [found[k] for k in keys if k in found]  # skips one deleted meanwhile
 
     def remember(self, row: EvalRow) -> None:
         """Keep a completed evaluation's row (the process that completed it has it at hand)."""
-        self._rows[row.evaluation_id] = row
+        self._rows[row.evaluation_id.int] = row
         while len(self._rows) > self._size:
             self._rows.popitem(last=False)
 
@@ -272,6 +283,7 @@ def make_row(
     entry = TimelineEntry.model_construct(  # typed values from the database: no validation
         evaluation_id=fields["evaluation_id"],
         submission_id=fields["submission_id"],
+        revision_of=fields["revision_of"],
         created_at=fields["created_at"],
         title=fields["title"],
         overall_score=fields["overall_score"],

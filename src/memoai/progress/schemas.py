@@ -42,6 +42,7 @@ class TimelineEntry(BaseModel):
 
     evaluation_id: uuid.UUID
     submission_id: uuid.UUID
+    revision_of: uuid.UUID | None = None  # the submission this version revises
     created_at: datetime
     title: str | None
     overall_score: float | None
@@ -132,6 +133,9 @@ class RevisionChain(BaseModel):
 
 
 class Counts(BaseModel):
+    """Evaluations; memos (a memo and all its versions count once); revisions (versions
+    after a memo's first, each counted once however often it was evaluated)."""
+
     evaluations: int
     memos: int
     revisions: int

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -11,11 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from memoai.api import AppError, ErrorCode
 from memoai.db import utcnow
-from memoai.deps import Caller
 from memoai.evaluations.models import Evaluation, Submission
 from memoai.evaluations.service import get_owned
 from memoai.progress import diff, trends
-from memoai.progress.chains import build_chains, chain_of
+from memoai.progress.chains import build_chain, build_chains, memo_counts
 from memoai.progress.rows import EvalRow, chain_members, fetch, in_range
 from memoai.progress.schemas import (
     METRICS,
@@ -27,8 +27,13 @@ from memoai.progress.schemas import (
     RangeName,
     RevisionChain,
 )
+from memoai.sessions.caller import Caller
 
 MAX_CHAINS = 20  # the most recently revised memos; older chains via /progress/revisions/{id}
+# Progress views kept per process: assembling a long history costs tens of milliseconds, and a
+# writer who reloads asks for the same one again (see _assembled_key for why it is the same).
+ASSEMBLED_KEPT = 64
+_ASSEMBLED: OrderedDict[Hashable, ProgressOut] = OrderedDict()
 
 
 def range_start(range_name: RangeName, now: datetime) -> datetime | None:
@@ -49,8 +54,43 @@ async def progress_for(
     rows = await fetch(db, in_range(caller, since))
     # With no range every chain member is already among the rows.
     members = rows if since is None else await fetch(db, chain_members(caller))
-    chains = build_chains(members, since, MAX_CHAINS)
-    return assemble(rows, chains, range_name, since, now, default_scale)
+    key = _assembled_key(range_name, since, now, default_scale, rows, members)
+    found = _ASSEMBLED.get(key)
+    if found is None:
+        chains = build_chains(members, since, MAX_CHAINS)
+        found = assemble(rows, chains, range_name, since, now, default_scale)
+        _ASSEMBLED[key] = found
+        while len(_ASSEMBLED) > ASSEMBLED_KEPT:
+            _ASSEMBLED.popitem(last=False)
+    else:
+        _ASSEMBLED.move_to_end(key)
+    return found.model_copy(update={"since": since, "until": now})
+
+
+def _assembled_key(
+    range_name: RangeName,
+    since: datetime | None,
+    now: datetime,
+    default_scale: dict[str, int],
+    rows: Sequence[EvalRow],
+    members: Sequence[EvalRow],
+) -> Hashable:
+    """What a progress view is made of besides its exact `since` and `until`.
+
+    Completed evaluations never change (their rows are cached per process on the same
+    ground), a deleted one drops out of the ids, and an evaluation is someone's alone, so the
+    ids name one writer's data. The rest of the view depends on the days of `since` and `now`
+    only, and on which chains were revised since `since`: a chain's newest evaluation is
+    among `rows` exactly when it is at or after `since`, so the ids say that too.
+    """
+    return (
+        range_name,
+        since.date() if since else None,
+        now.date(),
+        tuple(sorted(default_scale.items())),
+        tuple(r.evaluation_id.int for r in rows),
+        tuple(r.evaluation_id.int for r in members) if members is not rows else None,
+    )
 
 
 def assemble(
@@ -63,6 +103,7 @@ def assemble(
 ) -> ProgressOut:
     """The progress view of rows already read (also used by the PDF report)."""
     entries = trends.timeline(rows)
+    memos, revisions = memo_counts(entries)
     refs = trends.criteria(rows)
     overall, by_criterion, metrics = trends.current_version_stats(entries, refs)
     versions = trends.rubric_versions(rows)
@@ -73,8 +114,8 @@ def assemble(
         until=now,
         counts=Counts(
             evaluations=len(rows),
-            memos=len({r.submission_id for r in rows}),
-            revisions=sum(1 for r in rows if r.revision_of is not None),
+            memos=memos,
+            revisions=revisions,
         ),
         scale=_scale(rows, default_scale),
         current_rubric_version=versions[-1].version if rows else None,
@@ -134,7 +175,7 @@ async def against_previous(
 async def _chain_for(
     db: AsyncSession, caller: Caller, submission_id: uuid.UUID
 ) -> RevisionChain | None:
-    return chain_of(build_chains(await fetch(db, chain_members(caller))), submission_id)
+    return build_chain(await fetch(db, chain_members(caller)), submission_id)
 
 
 async def _texts(db: AsyncSession, submission_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:

@@ -1,4 +1,4 @@
-"""The short progress summary that comes with every evaluation response."""
+"""The short progress summary that comes with every evaluation response (see memoai.feedback)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 
+from memoai import scores
 from memoai.db import Executor
-from memoai.deps import Caller
+from memoai.evaluations.comment_schemas import CommentCounts
 from memoai.evaluations.models import Evaluation, Status
-from memoai.evaluations.schemas import EvaluationOut
-from memoai.evaluations.service import OwnerStatement, to_out
+from memoai.evaluations.service import OwnerStatement
 from memoai.progress.chains import criterion_deltas, overall_delta
 from memoai.progress.rows import ROWS, EvalRow, fetch, latest, row_of
 from memoai.progress.trends import streak_days
+from memoai.sessions.caller import Caller
 
 History = list[tuple[Any, float | None, str, datetime]]
 # (id, overall, rubric version, time) of the owner's completed evaluations up to a time.
@@ -36,22 +37,11 @@ _HISTORY = OwnerStatement(
 )
 
 
-def owner_of(evaluation: Evaluation) -> Caller:
-    """Whose progress an evaluation belongs to (its user's when it has one)."""
-    return Caller(session_id=evaluation.session_id, user_id=evaluation.user_id)
-
-
-async def described(db: Executor, evaluation: Evaluation, *, reused: bool = False) -> EvaluationOut:
-    """The API view of an evaluation with its owner's progress summary: one call for routes."""
-    out = to_out(evaluation, reused=reused)
-    out.progress_summary = await summary_for(db, owner_of(evaluation), evaluation)
-    return out
-
-
 async def summary_for(
-    db: Executor, caller: Caller, evaluation: Evaluation
+    db: Executor, caller: Caller, evaluation: Evaluation, *, comments: CommentCounts | None = None
 ) -> dict[str, Any] | None:
-    """How this evaluation compares with the caller's previous one (or previous version)."""
+    """How this evaluation compares with the caller's previous one (or previous version), and
+    how far the writer has got through its comments."""
     if evaluation.status != Status.COMPLETED:
         return None
     statement, params = _HISTORY.bind(caller, until=evaluation.created_at)
@@ -59,41 +49,48 @@ async def summary_for(
     history: History = [(r[0], r[1], r[2], r[3]) for r in rows]
     current = row_of(evaluation)
     ROWS.remember(current)  # the next evaluation compares with this one: no read then
-    previous, compared_with = await _previous(db, caller, current, history)
+    previous = await _previous_version(db, caller, current)
     same = [(i, s) for i, s, v, _ in history if v == current.rubric_version and s is not None]
     earlier_best = max((s for i, s in same if i != current.evaluation_id), default=None)
+    judged = evaluation.rubric_scores or []
+    best, low = scores.strongest(judged), scores.weakest(judged)
     summary: dict[str, Any] = {
         "evaluations": len(history),
-        "compared_with": compared_with,
+        "compared_with": "previous_version" if previous is not None else None,
         "previous": _brief(previous),
         "overall_delta": overall_delta(previous, current),
         "comparable": previous is not None and previous.rubric_version == current.rubric_version,
         "best_improvement": _best_improvement(previous, current),
-        "personal_best": earlier_best is not None
-        and current.overall_score is not None
-        and current.overall_score > earlier_best,
-        "average": round(sum(s for _, s in same) / len(same), 2) if same else None,
+        "personal_best": _beats(current.overall_score, earlier_best),
+        "average": scores.mean(s for _, s in same),
         "streak_days": streak_days((h[3] for h in history), current.created_at.date()),
+        "strongest": _criterion(best),
+        "weakest": _criterion(low),
+        "comments": comments.model_dump() if comments is not None else None,
     }
     summary["headline"] = headline(summary, previous, current)
     return summary
 
 
-async def _previous(
-    db: Executor, caller: Caller, current: EvalRow, history: History
-) -> tuple[EvalRow | None, str | None]:
-    """The version this one revises, else the caller's evaluation just before it."""
-    if current.revision_of is not None:
-        found = await fetch(db, latest(caller, Evaluation.submission_id == current.revision_of))
-        if found:
-            return found[0], "previous_version"
-    earlier = [
-        h[0] for h in history if h[0] != current.evaluation_id and h[3] <= current.created_at
-    ]
-    if not earlier:
-        return None, None
-    found = await ROWS.rows(db, earlier[-1:])  # the history query checked owner and status
-    return (found[0], "previous_evaluation") if found else (None, None)
+async def _previous_version(db: Executor, caller: Caller, current: EvalRow) -> EvalRow | None:
+    """The version this one revises (its newest evaluation); never an unrelated memo."""
+    if current.revision_of is None:
+        return None
+    found = await fetch(db, latest(caller, Evaluation.submission_id == current.revision_of))
+    return found[0] if found else None
+
+
+def _beats(score: float | None, earlier_best: float | None) -> bool:
+    """A personal best as the writer sees it: higher once both are rounded as shown."""
+    shown, best = scores.rounded(score), scores.rounded(earlier_best)
+    return shown is not None and best is not None and shown > best
+
+
+def _criterion(item: Any) -> dict[str, Any] | None:
+    """A criterion named by the one tie-break rule (memoai.scores)."""
+    if item is None:
+        return None
+    return {"criterion_id": item["criterion_id"], "name": item["name"], "score": item["score"]}
 
 
 def _brief(row: EvalRow | None) -> dict[str, Any] | None:
@@ -117,25 +114,25 @@ def _best_improvement(previous: EvalRow | None, current: EvalRow) -> dict[str, A
 
 
 def headline(summary: dict[str, Any], previous: EvalRow | None, current: EvalRow) -> str:
-    """One sentence a writer can read at a glance."""
+    """One sentence a writer can read at a glance: how this version moved from the last."""
     if previous is None:
-        return "Your first evaluation. Revise this memo to see how your scores change."
-    what = "version" if summary["compared_with"] == "previous_version" else "evaluation"
+        return "The first version of this memo. Revise it to see how your scores change."
     if not summary["comparable"]:
         return (
-            f"Scored with rubric version {current.rubric_version}, unlike the previous {what} "
+            f"Scored with rubric version {current.rubric_version}, unlike the previous version "
             f"({previous.rubric_version}), so the scores are not compared."
         )
     delta = summary["overall_delta"]
+    before, after = scores.text(previous.overall_score), scores.text(current.overall_score)
     if delta is None:
-        text = f"Compared with your previous {what}."
+        text = "Compared with the previous version of this memo."
     elif delta == 0:
-        text = f"Same overall score as your previous {what}."
+        text = f"Same overall score as the previous version of this memo ({after})."
     else:
         direction = "Up" if delta > 0 else "Down"
         text = (
-            f"{direction} {abs(delta):.1f} from your previous {what} "
-            f"({previous.overall_score:.1f} → {current.overall_score:.1f})."
+            f"{direction} {scores.text(abs(delta))} from the previous version of this memo "
+            f"({before} → {after})."
         )
     best = summary["best_improvement"]
     if best:

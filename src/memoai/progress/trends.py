@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
+from memoai import scores
 from memoai.progress.rows import EvalRow
 from memoai.progress.schemas import (
     METRICS,
@@ -67,7 +68,11 @@ def rubric_versions(rows: Sequence[EvalRow]) -> list[RubricVersionInfo]:
     ]
 
 
-def stats(key: str, label: str, values: Iterable[float | None]) -> SeriesStats:
+def stats(
+    key: str, label: str, values: Iterable[float | None], *, is_score: bool = True
+) -> SeriesStats:
+    """First, last, best, mean and change; scores by the one rule of memoai.scores, writing
+    metrics (shares, counts) to three decimals."""
     present = [float(v) for v in values if v is not None]
     if not present:
         return SeriesStats(
@@ -79,9 +84,11 @@ def stats(key: str, label: str, values: Iterable[float | None]) -> SeriesStats:
         count=len(present),
         first=present[0],
         last=present[-1],
-        change=round(present[-1] - present[0], 2),
+        change=scores.change(present[0], present[-1])
+        if is_score
+        else round(present[-1] - present[0], 3),
         best=max(present),
-        mean=round(sum(present) / len(present), 2),
+        mean=scores.mean(present) if is_score else round(sum(present) / len(present), 3),
     )
 
 
@@ -97,7 +104,10 @@ def current_version_stats(
         for r in refs
         if current in r.rubric_versions
     ]
-    metrics = [stats(m.key, m.label, [e.metrics.get(m.key) for e in entries]) for m in METRICS]
+    metrics = [
+        stats(m.key, m.label, [e.metrics.get(m.key) for e in entries], is_score=False)
+        for m in METRICS
+    ]
     return overall, by_criterion, metrics
 
 

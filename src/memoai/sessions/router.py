@@ -3,34 +3,39 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
-from memoai.api import AppError, envelope, ok
+from memoai.api import (
+    CALLER,
+    LIMITED,
+    WRITES,
+    AppError,
+    Envelope,
+    ErrorCode,
+    also,
+    errors,
+    responses,
+    wrap,
+)
 from memoai.deps import (
     CSRF_COOKIE,
+    PUBLIC,
     SESSION_COOKIE,
+    SIGN_IN,
     CallerDep,
     DbDep,
     SettingsDep,
+    live_cookie_session,
+    login_mode,
     session_token,
 )
 from memoai.sessions import service
+from memoai.sessions.schemas import CurrentSession, SessionEnded, SessionOut
 from memoai.settings import Settings
 
 router = APIRouter(prefix="/api/v1/sessions", tags=["sessions"])
 COOKIE_MAX_AGE = 30 * 24 * 3600
-
-
-class SessionOut(BaseModel):
-    session_id: str
-    expires_at: datetime
-    csrf_token: str | None = None
-    # Shown once, for API clients that send X-Session-Token instead of the cookie.
-    token: str | None = None
 
 
 def set_session_cookies(response: Response, settings: Settings, token: str, csrf: str) -> None:
@@ -49,21 +54,30 @@ def set_session_cookies(response: Response, settings: Settings, token: str, csrf
     )
 
 
-@router.post("", status_code=201, summary="Start an anonymous session (or reuse the live one)")
-async def start_session(request: Request, db: DbDep, settings: SettingsDep) -> JSONResponse:
+@router.post(
+    "",
+    status_code=201,
+    summary="Start an anonymous session (or reuse the live one)",
+    dependencies=PUBLIC,
+    response_model=Envelope[SessionOut],
+    responses=responses(
+        also(200, Envelope[SessionOut], "The cookie's session is still alive: reused"),
+        errors(*LIMITED, *CALLER, 507),
+    ),
+)
+async def start_session(
+    request: Request, response: Response, db: DbDep, settings: SettingsDep
+) -> Envelope[SessionOut]:
     token, from_cookie = session_token(request)
     if token and from_cookie:
-        try:
-            async with request.app.state.db.engine.connect() as conn:
-                live = await service.resolve_session(conn, token, settings.session_timeout)
-        except AppError:
-            live = None
+        live = await live_cookie_session(request, token, settings)
         if live is not None:
             csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
-            out = SessionOut(session_id=str(live.id), expires_at=live.expires_at, csrf_token=csrf)
-            response = ok(out.model_dump(mode="json"))
             set_session_cookies(response, settings, token, csrf)
-            return response
+            response.status_code = 200
+            return wrap(SessionOut(session_id=live.id, expires_at=live.expires_at, csrf_token=csrf))
+    if login_mode(request):
+        raise AppError(401, ErrorCode.LOGIN_REQUIRED, SIGN_IN)
     client = request.client.host if request.client else None
     session, token = await service.create_session(
         db,
@@ -72,25 +86,31 @@ async def start_session(request: Request, db: DbDep, settings: SettingsDep) -> J
         user_agent=request.headers.get("user-agent"),
     )
     csrf = secrets.token_urlsafe(24)
-    out = SessionOut(
-        session_id=str(session.id), expires_at=session.expires_at, csrf_token=csrf, token=token
-    )
-    response = JSONResponse(envelope(out.model_dump(mode="json")), status_code=201)
     set_session_cookies(response, settings, token, csrf)
-    return response
-
-
-@router.get("/current", summary="The caller's session")
-async def current_session(caller: CallerDep, request: Request) -> JSONResponse:
-    return ok(
-        {"session_id": str(caller.session_id), "user_id": caller.user_id and str(caller.user_id)}
+    out = SessionOut(
+        session_id=session.id, expires_at=session.expires_at, csrf_token=csrf, token=token
     )
+    return wrap(out)
 
 
-@router.delete("/current", summary="End the caller's session")
-async def end_session(caller: CallerDep, db: DbDep) -> JSONResponse:
+@router.get(
+    "/current",
+    summary="The caller's session",
+    response_model=Envelope[CurrentSession],
+    responses=errors(*LIMITED, *CALLER, 507),
+)
+async def current_session(caller: CallerDep) -> Envelope[CurrentSession]:
+    return wrap(CurrentSession(session_id=caller.session_id, user_id=caller.user_id))
+
+
+@router.delete(
+    "/current",
+    summary="End the caller's session",
+    response_model=Envelope[SessionEnded],
+    responses=errors(*LIMITED, *CALLER, *WRITES),
+)
+async def end_session(caller: CallerDep, db: DbDep, response: Response) -> Envelope[SessionEnded]:
     await service.revoke_session(db, caller.session_id)
-    response = ok({"ended": True})
     response.delete_cookie(SESSION_COOKIE)
     response.delete_cookie(CSRF_COOKIE)
-    return response
+    return wrap(SessionEnded(ended=True))

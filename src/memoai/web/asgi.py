@@ -17,8 +17,14 @@ from typing import Any
 import httpx
 from starlette.types import ASGIApp, Message
 
+from memoai.ops.ratelimit import WEB_LAYER_KEY
+
 log = logging.getLogger("memoai.web")
 _END = b""
+# httpx request extension: {"client": (host, port), "scheme": "https"} of the browser request
+# this call serves. In-process there is no proxy between the two apps, so the transport sets
+# the API's scope from it (over the network, X-Forwarded-* from a trusted proxy do that).
+ORIGIN = "memoai.origin"
 DISCONNECT_GRACE_SECONDS = 1.0
 
 
@@ -107,19 +113,21 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
 
     def _scope(self, request: httpx.Request) -> dict[str, Any]:
         url = request.url
+        origin = request.extensions.get(ORIGIN) or {}
         return {
             "type": "http",
             "asgi": {"version": "3.0"},
             "http_version": "1.1",
             "method": request.method,
             "headers": [(k.lower(), v) for k, v in request.headers.raw],
-            "scheme": url.scheme,
+            "scheme": origin.get("scheme", url.scheme),
             "path": url.path,
             "raw_path": url.raw_path.split(b"?")[0],
             "query_string": url.query,
             "root_path": "",
             "server": (url.host, url.port or (443 if url.scheme == "https" else 80)),
-            "client": self.client,
+            "client": origin.get("client", self.client),
             "state": {},
             "extensions": {},
+            WEB_LAYER_KEY: True,  # its X-MemoAI-Page-View is believed (ops/ratelimit.py)
         }

@@ -22,6 +22,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from memoai.api import error_item
+from memoai.translations import N_
+from memoai.translations import gettext as _
 from memoai.web import data
 from memoai.web.api_client import Backend, BackendUnavailable
 from memoai.web.live import LiveRelay, parse_sse, sse
@@ -33,8 +35,8 @@ log = logging.getLogger("memoai.web")
 CONVERSATION = "chat/_conversation.html"
 MESSAGE = "chat/_message.html"
 DEFAULT_MAX_CHARS = 2000
-OPENING_QUESTION = "How do I rewrite my opening?"
-INTERRUPTED = (
+OPENING_QUESTION = N_("How do I rewrite my opening?")
+INTERRUPTED = N_(
     "The connection to the coach was interrupted. Your question is saved and the answer is "
     "still being written; open the Chat tab again in a moment to see it."
 )
@@ -48,9 +50,10 @@ def starting_points(evaluation: dict[str, Any] | None) -> list[str]:
         if s.get("assessed", True) and s.get("score") is not None
     ]
     if not scored:
-        return ["What should I improve first?", OPENING_QUESTION]
+        return [_("What should I improve first?"), _(OPENING_QUESTION)]
     weakest = min(scored, key=lambda s: s["score"])
-    return [f"Why did I get {weakest['score']} on {weakest['name']}?", OPENING_QUESTION]
+    why = _("Why did I get %(score)s on %(criterion)s?")
+    return [why % {"score": weakest["score"], "criterion": weakest["name"]}, _(OPENING_QUESTION)]
 
 
 class ChatRelay(LiveRelay):
@@ -86,7 +89,7 @@ class ChatRelay(LiveRelay):
         finally:
             await stack.aclose()
         if not finished:
-            yield sse("interrupted", {"message": INTERRUPTED})
+            yield sse("interrupted", {"message": _(INTERRUPTED)})
 
     def _render(self, message: dict[str, Any]) -> str:
         return self.message.render({"message": message})
@@ -94,9 +97,11 @@ class ChatRelay(LiveRelay):
     def _done(self, message: dict[str, Any]) -> dict[str, Any]:
         error = message.get("error")
         if error:
-            announce = f"The reply failed ({error.get('code')}). Your question is saved."
+            announce = _("The reply failed (%(code)s). Your question is saved.") % {
+                "code": error.get("code")
+            }
         else:
-            announce = "The coach answered."
+            announce = _("The coach answered.")
         return {"status": message.get("status"), "html": self._render(message), "message": announce}
 
 
@@ -144,13 +149,13 @@ async def _question(request: Request, max_bytes: int) -> dict[str, Any] | Respon
     """The page's JSON, checked for shape only: the API checks the text itself."""
     body = await request.body()
     if len(body) > max_bytes:
-        return _error(413, "PAYLOAD_TOO_LARGE", "The message is too large to send.")
+        return _error(413, "PAYLOAD_TOO_LARGE", _("The message is too large to send."))
     try:
         raw = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raw = None
     if not isinstance(raw, dict) or not isinstance(raw.get("message_content"), str):
-        return _error(400, "INVALID_JSON", "The page sent a malformed request. Reload it.")
+        return _error(400, "INVALID_JSON", _("The page sent a malformed request. Reload it."))
     return {"message_content": raw["message_content"]}
 
 

@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
+from memoai.translations import gettext as _
 from memoai.web.api_client import ApiResult, Backend
 
 HISTORY_LIMIT = 20  # the most recent evaluations, offered as "revision of"
@@ -25,6 +26,7 @@ TAB_NEEDS: dict[str, frozenset[str]] = {
     "detailed": frozenset({"evaluation"}),
     "progress": frozenset(),
     "chat": frozenset({"evaluation"}),
+    "memos": frozenset(),  # the list is a fragment of its own (/ui/memos)
     "help": frozenset({"rubric", "frameworks"}),
     "debug": frozenset({"evaluation"}),
     "admin": frozenset(),
@@ -41,6 +43,7 @@ class PageData:
     history_total: int = 0
     evaluation: dict[str, Any] | None = None
     notices: list[str] = field(default_factory=list)
+    page_view: str = ""  # named on the page, so the fragments it loads count with it
 
     def context(self) -> dict[str, Any]:
         return {
@@ -51,6 +54,7 @@ class PageData:
             "history_total": self.history_total,
             "evaluation": self.evaluation,
             "notices": self.notices,
+            "page_view": self.page_view,
         }
 
 
@@ -58,7 +62,7 @@ async def load(
     backend: Backend, needs: frozenset[str], evaluation_id: str | None = None
 ) -> PageData:
     """Session-bound data first (it may start the session), then the rest concurrently."""
-    data = PageData(client=dict(DEFAULT_CLIENT))
+    data = PageData(client=dict(DEFAULT_CLIENT), page_view=backend.page_view)
     latest_id = evaluation_id
     if "history" in needs or ("evaluation" in needs and evaluation_id is None):
         limit = HISTORY_LIMIT if "history" in needs else 1
@@ -90,5 +94,5 @@ async def load(
 
 def _message(result: ApiResult) -> str:
     if result.errors:
-        return str(result.errors[0].get("message") or "The coach could not load this part.")
-    return f"The coach could not load this part (status {result.status})."
+        return str(result.errors[0].get("message") or _("The coach could not load this part."))
+    return _("The coach could not load this part (status %(status)s).") % {"status": result.status}

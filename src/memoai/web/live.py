@@ -19,11 +19,13 @@ import httpx
 import jinja2
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from memoai.translations import N_
+from memoai.translations import gettext as _
 from memoai.web.api_client import SESSION_ERRORS, ApiResult, Backend, BackendUnavailable
 
 log = logging.getLogger("memoai.web")
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-INTERRUPTED = (
+INTERRUPTED = N_(
     "The connection to the coach was interrupted. Your memo is saved and the evaluation "
     "goes on; reload the page in a moment to see its result."
 )
@@ -48,7 +50,7 @@ class LiveState:
             self.stage = 1
             self.evaluation_id = str(data.get("evaluation_id") or "") or None
             self.reused = bool(data.get("reused"))
-            return "Your memo is saved. The coach is reading it against the rubric."
+            return _("Your memo is saved. The coach is reading it against the rubric.")
         if event == "partial":
             self.stage = 2
             self.strengths = [str(s) for s in data.get("strengths") or []]
@@ -56,8 +58,13 @@ class LiveState:
             self.criteria = list(data.get("rubric_scores") or [])
             if not self.criteria:
                 found = len(self.strengths) + len(self.opportunities)
-                return f"{found} first observations are in; scoring the criteria next."
-            return f"Scored {len(self.criteria)} of {self.criteria_total} criteria so far."
+                return _("%(count)s first observations are in; scoring the criteria next.") % {
+                    "count": found
+                }
+            return _("Scored %(count)s of %(total)s criteria so far.") % {
+                "count": len(self.criteria),
+                "total": self.criteria_total,
+            }
         return None
 
     def context(self) -> dict[str, Any]:
@@ -91,11 +98,16 @@ def done_payload(event: str, evaluation: dict[str, Any]) -> dict[str, Any]:
     if status == "completed":
         scale = evaluation.get("scale") or {}
         score = evaluation.get("overall_score")
-        shown = "no overall score" if score is None else f"{score:.1f} out of {scale.get('max')}"
-        message = f"Feedback ready: {shown}."
+        if score is None:
+            message = _("Feedback ready: no overall score.")
+        else:
+            shown = {"score": f"{score:.1f}", "max": scale.get("max")}
+            message = _("Feedback ready: %(score)s out of %(max)s.") % shown
     else:
         error = evaluation.get("error") or {}
-        message = f"The evaluation failed ({error.get('code', 'ERROR')}). Your memo is saved."
+        message = _("The evaluation failed (%(code)s). Your memo is saved.") % {
+            "code": error.get("code", "ERROR")
+        }
     return {
         "evaluation_id": str(evaluation.get("id")),
         "status": status,
@@ -134,6 +146,7 @@ class LiveRelay:
 
     async def _refusal(self, result: ApiResult) -> Response:
         """The API refused before evaluating (bad input, expired session, rate limit)."""
+        self.backend.check(result)  # a login that ended goes to the login page
         retry = False
         if result.code in SESSION_ERRORS:
             # A dead session is replaced and a live one gets its CSRF cookie again; the page
@@ -162,7 +175,8 @@ class LiveRelay:
             await stack.aclose()
         if not finished:
             yield sse(
-                "interrupted", {"evaluation_id": self.state.evaluation_id, "message": INTERRUPTED}
+                "interrupted",
+                {"evaluation_id": self.state.evaluation_id, "message": _(INTERRUPTED)},
             )
 
     def _progress(self, status: str) -> dict[str, Any]:

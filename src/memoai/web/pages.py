@@ -28,14 +28,37 @@ from starlette.types import Scope
 from memoai.api import envelope, error_item
 from memoai.ops.http import RequestContextMiddleware
 from memoai.settings import Settings, get_settings
+from memoai.translations import N_
+from memoai.translations import gettext as _
 from memoai.web import data
-from memoai.web.api_client import ApiClient, BackendUnavailable
+from memoai.web.admin_accounts import account_routes
+from memoai.web.admin_pages import config_routes
+from memoai.web.admin_status import status_routes
+from memoai.web.api_client import (
+    CSRF_COOKIE,
+    ApiClient,
+    BackendUnavailable,
+    RateLimited,
+    SignInRequired,
+)
+from memoai.web.auth import Account, SignInGate, load_account, on_sign_in_required
+from memoai.web.auth_pages import auth_routes
 from memoai.web.chat_pages import chat_routes
+from memoai.web.comment_pages import comment_filter, comment_routes
+from memoai.web.debug_pages import debug_routes
+from memoai.web.i18n import LanguageMiddleware
+from memoai.web.language_pages import language_routes
+from memoai.web.limits import on_rate_limited
 from memoai.web.live import LiveRelay
+from memoai.web.memos_pages import DELETED_NOTICES, memos_routes
 from memoai.web.progress_pages import progress_routes
 from memoai.web.rendering import STATIC_DIR, TAB_IDS, make_environment, visible_tabs
 
 IN_PROCESS_URL = "http://memoai-api.internal"
+NOT_FOUND_LINK = N_(
+    "The evaluation this address names was not found: it may have been deleted, or it "
+    "belongs to another session or account. My memos lists yours."
+)
 PAGE_HEADERS = {"Cache-Control": "no-store"}
 
 
@@ -64,23 +87,49 @@ class WebApp:
         html = self.env.get_template(name).render(context)
         return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
 
-    def page_context(self, loaded: data.PageData, active: str) -> dict[str, Any]:
+    def page_context(
+        self, loaded: data.PageData, active: str, account: Account | None = None
+    ) -> dict[str, Any]:
         client = loaded.client
-        tabs = visible_tabs(debug_mode=bool(client.get("debug_mode")), is_admin=False)
+        is_admin = account is not None and account.is_admin
+        tabs = visible_tabs(debug_mode=bool(client.get("debug_mode")), is_admin=is_admin)
         if active not in {t.id for t in tabs}:
             active = "write"
-        return {**loaded.context(), "tabs": tabs, "active": active, "selected_revision": ""}
+        return {
+            **loaded.context(),
+            "tabs": tabs,
+            "active": active,
+            "selected_revision": "",
+            "selected_evaluation": "",
+            "account": account,
+        }
 
     def error_page(self, status: int, title: str, message: str) -> HTMLResponse:
-        return self.render("error.html", {"title": title, "message": message}, status)
+        """A page that says what went wrong: our own words (marked N_) in the reader's
+        language, the API's as they came."""
+        return self.render("error.html", {"title": _(title), "message": _(message)}, status)
 
     # --- pages and fragments ----------------------------------------------------------
     async def page(self, request: Request) -> Response:
         backend = self.api.for_request(request)
-        # Every visit renews the session and its cookies, so an active writer keeps it.
-        await backend.start_session()
-        loaded = await data.load(backend, data.EVERYTHING)
-        context = self.page_context(loaded, request.query_params.get("tab", "write"))
+        account = await load_account(backend)
+        if account is None:
+            # Every visit renews the session and its cookies, so an active writer keeps it
+            # (in login mode the API refuses: SignInRequired sends the visitor to /login).
+            await backend.start_session()
+        named = request.query_params.get("evaluation")  # a bookmarked evaluation (My memos)
+        chosen = _uuid_or_none(named)
+        loaded = await data.load(backend, data.EVERYTHING, evaluation_id=chosen)
+        if named and loaded.evaluation is None:
+            loaded.notices.append(_(NOT_FOUND_LINK))
+        deleted = DELETED_NOTICES.get(request.query_params.get("deleted", ""))
+        if deleted:
+            loaded.notices.append(_(deleted))
+        context = self.page_context(loaded, request.query_params.get("tab", "write"), account)
+        context["csrf"] = backend.cookies.get(CSRF_COOKIE, "")
+        context["comment_filter"] = comment_filter(request.query_params)
+        if chosen and loaded.evaluation is not None:
+            context["selected_evaluation"] = chosen
         return backend.relay(self.render("page.html", context))
 
     async def tab(self, request: Request) -> Response:
@@ -88,8 +137,11 @@ class WebApp:
         if name not in TAB_IDS:
             raise HTTPException(404)
         backend = self.api.for_request(request)
+        account = await load_account(backend) if name in ("admin", "debug") else None
+        if name == "admin" and not (account and account.is_admin):
+            raise HTTPException(404)
         loaded = await data.load(backend, data.TAB_NEEDS[name])
-        context = self.page_context(loaded, name)
+        context = self.page_context(loaded, name, account)
         return backend.relay(self.render(f"tabs/_{name}.html", context))
 
     async def panels(self, request: Request) -> Response:
@@ -102,7 +154,9 @@ class WebApp:
             return backend.relay(self.render("evaluation/_missing.html", {}, 404))
         if request.query_params.get("reused") == "1":  # known only to the stream that said so
             loaded.evaluation["reused"] = True
-        context = self.page_context(loaded, "overall")
+        # The Debug panel is redrawn too; it offers admins the self-tests.
+        account = await load_account(backend) if loaded.client.get("debug_mode") else None
+        context = self.page_context(loaded, "overall", account)
         context["selected_revision"] = request.query_params.get("selected", "")
         return backend.relay(self.render("evaluation/_results.html", context))
 
@@ -127,16 +181,16 @@ class WebApp:
         """The memo from the page's script; the API checks the content, we check the shape."""
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.settings.max_body_bytes:
-            return _errors(413, "PAYLOAD_TOO_LARGE", "The memo is too large to send.")
+            return _errors(413, "PAYLOAD_TOO_LARGE", _("The memo is too large to send."))
         body = await request.body()
         if len(body) > self.settings.max_body_bytes:
-            return _errors(413, "PAYLOAD_TOO_LARGE", "The memo is too large to send.")
+            return _errors(413, "PAYLOAD_TOO_LARGE", _("The memo is too large to send."))
         try:
             raw = json.loads(body)
         except (ValueError, UnicodeDecodeError):
             raw = None
         if not isinstance(raw, dict):
-            return _errors(400, "INVALID_JSON", "The page sent a malformed request. Reload it.")
+            return _errors(400, "INVALID_JSON", _("The page sent a malformed request. Reload it."))
         payload: dict[str, Any] = {"text_content": raw.get("text_content", "")}
         title = raw.get("title")
         if isinstance(title, str) and title.strip():
@@ -149,7 +203,7 @@ class WebApp:
                 return _errors(
                     422,
                     "VALIDATION_ERROR",
-                    "Choose an earlier memo from the list.",
+                    _("Choose an earlier memo from the list."),
                     field="revision_of",
                 )
         if raw.get("fresh") is True:
@@ -164,27 +218,40 @@ class WebApp:
     async def http_error(self, request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
         if status == 404:
-            return self.error_page(404, "Page not found", "There is nothing at this address.")
-        return self.error_page(status, "This request cannot be answered", "Go back and retry.")
+            return self.error_page(
+                404, N_("Page not found"), N_("There is nothing at this address.")
+            )
+        return self.error_page(
+            status, N_("This request cannot be answered"), N_("Go back and retry.")
+        )
 
     async def backend_down(self, request: Request, exc: Exception) -> Response:
         """The API is unreachable: the page's script gets a code, a person gets a page."""
         if request.method == "POST":
-            message = "The coach is not reachable right now. Your memo is kept; try again."
+            message = _("The coach is not reachable right now. Your memo is kept; try again.")
             return _errors(503, "BACKEND_UNAVAILABLE", message)
         return self.error_page(
             503,
-            "The coach is not reachable right now",
-            "The service may be starting or restarting. Anything you typed is kept in "
-            "this browser; try again in a moment.",
+            N_("The coach is not reachable right now"),
+            N_(
+                "The service may be starting or restarting. Anything you typed is kept in "
+                "this browser; try again in a moment."
+            ),
         )
 
     async def server_error(self, request: Request, exc: Exception) -> Response:
         return self.error_page(
             500,
-            "Something went wrong on our side",
-            "Nothing you typed was lost: it is kept in this browser. Reload the page.",
+            N_("Something went wrong on our side"),
+            N_("Nothing you typed was lost: it is kept in this browser. Reload the page."),
         )
+
+
+def _uuid_or_none(value: str | None) -> str | None:
+    try:
+        return str(uuid.UUID(value)) if value else None
+    except ValueError:
+        return None
 
 
 def _errors(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
@@ -214,13 +281,27 @@ def create_web_app(
         Route(f"/ui/evaluations/{uuid_path}/panels", web.panels),
         Route(f"/ui/evaluations/{uuid_path}/retry", web.retry, methods=["POST"]),
         Route("/ui/evaluate", web.evaluate, methods=["POST"]),
+        *auth_routes(web),
         *chat_routes(web),
+        *memos_routes(web),
+        *comment_routes(web),
         *progress_routes(web),
+        *config_routes(web),
+        *debug_routes(web),
+        *account_routes(web),
+        *status_routes(web),
+        *language_routes(web),
         Mount("/static", CachedStatic(directory=STATIC_DIR), name="static"),
     ]
     middleware = [
-        Middleware(RequestContextMiddleware, hsts=bool(settings.https_only)),
+        Middleware(
+            RequestContextMiddleware,
+            hsts=bool(settings.https_only),
+            trusted_proxies=settings.forwarded_allow_ips,
+        ),
         Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6),
+        Middleware(LanguageMiddleware),
+        Middleware(SignInGate, web=web),
     ]
     app = Starlette(
         routes=routes,
@@ -229,6 +310,8 @@ def create_web_app(
         exception_handlers={
             HTTPException: web.http_error,
             BackendUnavailable: web.backend_down,
+            SignInRequired: on_sign_in_required,
+            RateLimited: on_rate_limited,
             Exception: web.server_error,
         },
     )

@@ -8,17 +8,22 @@ history downloads go through this app, so the buttons work in every topology.
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
+from collections.abc import Hashable
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
+import httpx
 from markupsafe import Markup
 from pydantic import ValidationError
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from memoai.progress import charts, diff
 from memoai.progress.schemas import RANGE_DAYS, ProgressOut, RevisionChain
+from memoai.translations import N_
+from memoai.translations import gettext as _
 from memoai.web.api_client import ApiResult, Backend, BackendUnavailable
 
 if TYPE_CHECKING:
@@ -28,14 +33,46 @@ BODY = "progress/_body.html"
 COMPARISON = "progress/_comparison.html"
 PROBLEM = "progress/_problem.html"
 DEFAULT_RANGE = "month"
-RANGES = (("week", "Last 7 days"), ("month", "Last 30 days"), ("quarter", "Last 90 days"),
-          ("all", "All time"))  # fmt: skip
+RANGES = (("week", N_("Last 7 days")), ("month", N_("Last 30 days")),
+          ("quarter", N_("Last 90 days")), ("all", N_("All time")))  # fmt: skip
 # What a download may relay from the API to the browser.
 DOWNLOAD_HEADERS = ("content-type", "content-disposition", "content-length", "cache-control")
+DOWNLOAD_TITLES = {
+    404: N_("This download is not available"),
+    409: N_("No download yet"),
+    429: N_("Too many requests just now"),
+}
 DOWNLOADS = {
     "history.csv": "/api/v1/export/history.csv",
     "history.json": "/api/v1/export/history.json",
 }
+
+
+_DRAWN: OrderedDict[Hashable, list[charts.Chart]] = OrderedDict()
+DRAWN_KEPT = 32
+
+
+def drawn_charts(progress: ProgressOut) -> list[charts.Chart]:
+    """The Progress tab's charts, kept for the next views of the same data (a writer who
+    reloads): completed evaluations never change, so the same evaluations in the same range
+    on the same day draw the same charts."""
+    key = (
+        progress.range,
+        progress.since.date() if progress.since else None,
+        progress.until.date(),
+        tuple(sorted(progress.scale.items())),
+        progress.current_rubric_version,
+        tuple((c.criterion_id, c.name, tuple(c.rubric_versions)) for c in progress.criteria),
+        tuple(e.evaluation_id for e in progress.timeline),
+    )
+    found = _DRAWN.get(key)
+    if found is None:
+        found = charts.all_charts(progress, interactive=True)
+        _DRAWN[key] = found
+        while len(_DRAWN) > DRAWN_KEPT:
+            _DRAWN.popitem(last=False)
+    _DRAWN.move_to_end(key)
+    return found
 
 
 def progress_view(
@@ -44,7 +81,7 @@ def progress_view(
     """Everything the Progress templates show, computed from the API's data only."""
     drawn = [
         (chart, Markup(chart.svg))  # noqa: S704 - charts escape every text they draw
-        for chart in charts.all_charts(progress)
+        for chart in drawn_charts(progress)
     ]
     return {
         "progress": progress,
@@ -83,7 +120,8 @@ class ProgressPages:
             if not found.ok:
                 return self._problem(backend, found)
             progress = ProgressOut.model_validate(found.data)
-            comparison = await _latest_comparison(backend, progress)
+            chosen = request.path_params.get("evaluation_id")  # /ui/progress/of/{id}: My memos
+            comparison = await _latest_comparison(backend, progress, chosen)
         except (BackendUnavailable, ValidationError):
             return self._problem(backend, None)
         context = progress_view(progress, comparison, range_name)
@@ -105,13 +143,13 @@ class ProgressPages:
 
     async def pdf(self, request: Request) -> Response:
         evaluation_id = uuid.UUID(str(request.path_params["evaluation_id"]))
-        return await self._relay_download(request, f"/api/v1/export/pdf/{evaluation_id}")
+        return await self.relay_download(request, f"/api/v1/export/pdf/{evaluation_id}")
 
     async def history(self, request: Request) -> Response:
         name = request.url.path.rsplit("/", 1)[-1]
-        return await self._relay_download(request, DOWNLOADS[name])
+        return await self.relay_download(request, DOWNLOADS[name])
 
-    async def _relay_download(self, request: Request, path: str) -> Response:
+    async def relay_download(self, request: Request, path: str) -> Response:
         """The API's file streamed through to the browser, or a page that says why not."""
         backend = self.web.api.for_request(request)
         stack = AsyncExitStack()
@@ -120,7 +158,8 @@ class ProgressPages:
             if upstream.status_code != 200:
                 await upstream.aread()
                 await stack.aclose()
-                return self._download_refused(backend, ApiResult.from_response(upstream))
+                refused = ApiResult.from_response(upstream)
+                return self._download_refused(request, backend, refused, upstream.headers)
         except BaseException:  # BackendUnavailable becomes the app's "not reachable" page
             await stack.aclose()
             raise
@@ -135,24 +174,38 @@ class ProgressPages:
 
         return backend.relay(StreamingResponse(body(), headers=headers))
 
-    def _download_refused(self, backend: Backend, result: ApiResult) -> Response:
-        message = result.errors[0]["message"] if result.errors else "The download failed."
-        title = "This download is not available" if result.status == 404 else "No download yet"
-        return backend.relay(self.web.error_page(result.status, title, str(message)))
+    def _download_refused(
+        self, request: Request, backend: Backend, result: ApiResult, upstream: httpx.Headers
+    ) -> Response:
+        """Why a download failed: JSON for the page's script (it says so beside the link),
+        a page for a plain click (no script, a new tab)."""
+        message = str(result.errors[0]["message"]) if result.errors else _("The download failed.")
+        headers = {k: upstream[k] for k in ("retry-after",) if k in upstream}
+        if "application/json" in request.headers.get("accept", ""):
+            body = {"errors": result.errors or [{"code": "DOWNLOAD_FAILED", "message": message}]}
+            return backend.relay(JSONResponse(body, result.status, headers=headers))
+        page = self.web.error_page(
+            result.status, DOWNLOAD_TITLES.get(result.status, N_("The download failed")), message
+        )
+        page.headers.update(headers)
+        return backend.relay(page)
 
     def _problem(self, backend: Backend, result: ApiResult | None) -> Response:
         if result is None:
-            message = "The coach is not reachable right now. Try again in a moment."
+            message = _("The coach is not reachable right now. Try again in a moment.")
         else:
-            message = str(result.errors[0]["message"]) if result.errors else "Progress failed."
+            message = str(result.errors[0]["message"]) if result.errors else _("Progress failed.")
         return backend.relay(self.web.render(PROBLEM, {"message": message}))
 
 
-async def _latest_comparison(backend: Backend, progress: ProgressOut) -> RevisionChain | None:
-    """The most recently revised memo's comparison, shown without a further click."""
-    if not progress.revision_chains:
+async def _latest_comparison(
+    backend: Backend, progress: ProgressOut, chosen: uuid.UUID | None = None
+) -> RevisionChain | None:
+    """The chosen evaluation's memo compared (none when it has one version), else the most
+    recently revised memo's comparison, shown without a further click."""
+    if chosen is None and not progress.revision_chains:
         return None
-    latest = progress.revision_chains[0].latest_evaluation_id
+    latest = chosen or progress.revision_chains[0].latest_evaluation_id
     found = await backend.get(f"/api/v1/progress/revisions/{latest}")
     return RevisionChain.model_validate(found.data) if found.ok else None
 
@@ -162,6 +215,7 @@ def progress_routes(web: WebApp) -> list[Route]:
     pages = ProgressPages(web)
     return [
         Route("/ui/progress", pages.body),
+        Route("/ui/progress/of/{evaluation_id:uuid}", pages.body),
         Route("/ui/progress/revisions/{evaluation_id:uuid}", pages.revisions),
         Route("/ui/export/pdf/{evaluation_id:uuid}", pages.pdf),
         *(Route(f"/ui/export/{name}", pages.history) for name in DOWNLOADS),

@@ -13,6 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from babel.dates import format_datetime
+from babel.messages.extract import extract_javascript
+
+from memoai import scores, translations
+from memoai.language import DEFAULT as DEFAULT_LANGUAGE
+from memoai.translations import N_
+from memoai.web.i18n import CHOICES
 
 WEB_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = WEB_DIR / "templates"
@@ -26,18 +33,74 @@ class Tab:
 
 
 TABS = (
-    Tab("write", "Write"),
-    Tab("overall", "Overall feedback"),
-    Tab("detailed", "Detailed feedback"),
-    Tab("progress", "Progress"),
-    Tab("chat", "Chat"),
-    Tab("help", "Help"),
-    Tab("debug", "Debug"),
-    Tab("admin", "Admin"),
+    Tab("write", N_("Write")),
+    Tab("overall", N_("Overall feedback")),
+    Tab("detailed", N_("Detailed feedback")),
+    Tab("progress", N_("Progress")),
+    Tab("chat", N_("Chat")),
+    Tab("memos", N_("My memos")),
+    Tab("help", N_("Help")),
+    Tab("debug", N_("Debug")),
+    Tab("admin", N_("Admin")),
 )
 TAB_IDS = frozenset(t.id for t in TABS)
 # The stages of an evaluation as the writer sees them while it runs.
-STAGES = ("Memo saved", "Reading it against the rubric", "Scoring the criteria", "Feedback ready")
+STAGES = (
+    N_("Memo saved"),
+    N_("Reading it against the rubric"),
+    N_("Scoring the criteria"),
+    N_("Feedback ready"),
+)
+
+# The API's words for a comment's kind, severity and mark, and a revision's verdicts, as shown.
+TERMS = {
+    "structure": N_("structure"),
+    "evidence": N_("evidence"),
+    "clarity": N_("clarity"),
+    "tone": N_("tone"),
+    "ask": N_("ask"),
+    "risk": N_("risk"),
+    "must": N_("must"),
+    "should": N_("should"),
+    "could": N_("could"),
+    "open": N_("open"),
+    "done": N_("done"),
+    "dismissed": N_("dismissed"),
+    "passage_changed": N_("the passage changed"),
+    "passage_removed": N_("the passage was removed"),
+    "passage_unchanged": N_("the passage is unchanged"),
+    "raised_again": N_("this version comments on it again"),
+    "offline analysis": N_("offline analysis"),  # the offline provider's label (llm/offline.py)
+}
+
+
+def term(value: Any) -> str:
+    """One of the API's fixed words in the reader's language; anything else as it came."""
+    text = str(value)
+    return translations.gettext(TERMS[text]) if text in TERMS else text
+
+
+@lru_cache(maxsize=1)
+def script_messages() -> tuple[str, ...]:
+    """The English texts the page's scripts mark with _() (static/i18n.js), as Babel finds
+    them for the catalog."""
+    found: list[str] = []
+    for path in sorted(STATIC_DIR.glob("*.js")):
+        with path.open("rb") as source:
+            for _line, _function, message, _comments in extract_javascript(
+                source, {"_": None}, [], {}
+            ):
+                text = message if isinstance(message, str) else message[0]
+                if isinstance(text, str) and text not in found:
+                    found.append(text)
+    return tuple(found)
+
+
+def script_text() -> list[tuple[str, str]]:
+    """(English, translation) of the scripts' texts for this request; none for English."""
+    if translations.current() == DEFAULT_LANGUAGE:
+        return []
+    return [(message, translations.gettext(message)) for message in script_messages()]
 
 
 def visible_tabs(*, debug_mode: bool, is_admin: bool) -> list[Tab]:
@@ -100,11 +163,18 @@ def _valid_span(segment: dict[str, Any], length: int) -> bool:
 
 
 def format_score(value: Any, digits: int = 1) -> str:
-    """3.4 for an overall score, "–" when there is none."""
+    """3.4 for an overall score by the one rounding rule (memoai.scores), "–" for none;
+    `digits=0` for a whole criterion score."""
     if value is None or isinstance(value, jinja2.Undefined):
         return "–"
-    number = float(value)
-    return f"{number:.{digits}f}" if digits else str(round(number))
+    return scores.text(float(value)) if digits else str(round(float(value)))
+
+
+def format_change(value: Any) -> str:
+    """+0.3 / −0.2 / 0.0 for a change of scores (memoai.scores), "–" for none."""
+    if value is None or isinstance(value, jinja2.Undefined):
+        return "–"
+    return scores.signed(float(value))
 
 
 def format_when(value: Any) -> str:
@@ -115,7 +185,7 @@ def format_when(value: Any) -> str:
         moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         return str(value)
-    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
+    return format_datetime(moment, "d MMM y, HH:mm 'UTC'", locale=translations.current())
 
 
 def guidance_levels(guidance: dict[Any, str]) -> list[tuple[int, str]]:
@@ -160,9 +230,15 @@ def make_environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        extensions=["jinja2.ext.i18n"],
+    )
+    # New-style gettext: {{ _("%(n)s words", n=count) }}, escaped like any other output.
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        translations.gettext, translations.ngettext, newstyle=True
     )
     env.filters.update(
         score=format_score,
+        change=format_change,
         when=format_when,
         levels=guidance_levels,
     )
@@ -171,6 +247,12 @@ def make_environment() -> jinja2.Environment:
         memo_pieces=memo_pieces,
         score_steps=score_steps,
         score_band=score_band,
+        strongest=scores.strongest,
+        weakest=scores.weakest,
         stages=STAGES,
+        term=term,
+        script_text=script_text,
+        language=translations.current,
+        language_choices=CHOICES,
     )
     return env

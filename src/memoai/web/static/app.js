@@ -4,9 +4,11 @@
 (function () {
   "use strict";
 
-  var DRAFT_KEY = "memoai.draft.v1";
+  // One draft per account in this browser (anonymous work keeps the plain key).
+  var DRAFT_KEY = "memoai.draft.v1" + (document.body.dataset.account ? ":" + document.body.dataset.account : "");
   var reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   var byId = function (id) { return document.getElementById(id); };
+  var _ = window.memoaiText;
   document.documentElement.classList.add("js");
 
   /* ---- tabs (WAI-ARIA tabs pattern, automatic activation) ---------------------------- */
@@ -25,7 +27,10 @@
     });
     var menu = byId("tab-select");
     if (menu) menu.value = id;
-    history.replaceState(null, "", "?tab=" + encodeURIComponent(id));
+    // Only the tab changes: an evaluation the address names (My memos) stays named.
+    var params = new URLSearchParams(location.search);
+    params.set("tab", id);
+    history.replaceState(null, "", "?" + params.toString());
     if (opts.focusTab) chosen.focus();
     if (opts.focusHeading) {
       var heading = byId(id + "-heading");
@@ -80,8 +85,10 @@
     if (!memo || !counter) return;
     var length = memo.value.length;
     var over = length - maxChars;
-    counter.textContent = formatNumber(length) + " / " + formatNumber(maxChars) + " characters" +
-      (over > 0 ? ": " + formatNumber(over) + " over the limit" : "");
+    var counts = { count: formatNumber(length), limit: formatNumber(maxChars), over: formatNumber(over) };
+    counter.textContent = over > 0
+      ? _("%(count)s / %(limit)s characters: %(over)s over the limit", counts)
+      : _("%(count)s / %(limit)s characters", counts);
     counter.classList.toggle("over", over > 0);
   }
 
@@ -105,10 +112,11 @@
 
   function memoProblem() {
     var text = memo.value;
-    if (!text.trim()) return "Write or paste your memo first.";
+    if (!text.trim()) return _("Write or paste your memo first.");
     if (text.length > maxChars) {
-      return "The memo has " + formatNumber(text.length) + " characters; the limit is " +
-        formatNumber(maxChars) + ". Shorten it by " + formatNumber(text.length - maxChars) + ".";
+      return _("The memo has %(count)s characters; the limit is %(limit)s. Shorten it by %(over)s.", {
+        count: formatNumber(text.length), limit: formatNumber(maxChars), over: formatNumber(text.length - maxChars),
+      });
     }
     return "";
   }
@@ -129,6 +137,14 @@
     title.value = draft.title || "";
     var select = byId("revision-of");
     if (select && draft.revision_of) select.value = draft.revision_of;
+  }
+
+  /* Once a memo was evaluated, the next one is new unless the writer says otherwise: the
+     draft keeps its text and title but no longer names the memo it revised. */
+  function forgetRevision() {
+    var select = byId("revision-of");
+    if (select) select.value = "";
+    if (memo && title) saveDraft();
   }
 
   function revisionValue() {
@@ -168,7 +184,7 @@
     busy = on;
     if (!submitButton) return;
     submitButton.disabled = on;
-    submitButton.textContent = on ? "Evaluating…" : "Get feedback";
+    submitButton.textContent = on ? _("Evaluating…") : _("Get feedback");
   }
 
   function swapHtml(target, html) {
@@ -190,6 +206,7 @@
     return window.htmx.ajax("GET", url, { target: "#panel-overall", swap: "innerHTML" }).then(function () {
       announce(done.message);
       if (done.status === "completed") {
+        forgetRevision();
         selectTab("overall", { focusHeading: true });
       } else {
         var retry = document.querySelector("#live-body [data-retry]");
@@ -249,7 +266,7 @@
       live.scrollIntoView({ block: "nearest", behavior: reduceMotion ? "auto" : "smooth" });
     }
     swapHtml(byId("live-body"), byId("live-start") ? byId("live-start").innerHTML : "");
-    announce("Sending your memo to the coach…");
+    announce(_("Sending your memo to the coach…"));
     try {
       var response = await fetch(url, {
         method: "POST",
@@ -260,17 +277,17 @@
       var type = response.headers.get("content-type") || "";
       if (type.indexOf("text/event-stream") < 0) {
         var body = await response.json().catch(function () { return {}; });
+        if (body.redirect) { location.assign(body.redirect); return; } // signed out: log in again
         setBusy(false);
         if (body.retry && !isRetry) return evaluate(url, payload, true);
         if (live) live.hidden = true;
         announce("");
-        showServerErrors(body.errors || [{ code: "HTTP_" + response.status, message: "The coach could not take the memo." }]);
+        showServerErrors(body.errors || [{ code: "HTTP_" + response.status, message: _("The coach could not take the memo.") }]);
         return;
       }
       await readStream(response);
     } catch (error) {
-      var message = "The connection to the coach was lost. Your memo is still here and saved; " +
-        "reload the page in a moment to see the result, or try again.";
+      var message = _("The connection to the coach was lost. Your memo is still here and saved; reload the page in a moment to see the result, or try again.");
       announce(message);
       formError(message);
     } finally {
@@ -341,6 +358,86 @@
 
   var menu = byId("tab-select");
   if (menu) menu.addEventListener("change", function () { selectTab(menu.value); });
+
+  /* ---- one page view: the fragments it loads count with it against the rate limits ---- */
+  var main = byId("main");
+  var pageView = main ? main.dataset.pageView || "" : "";
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    if (pageView) event.detail.headers["X-MemoAI-Page-View"] = pageView;
+  });
+  // A limited fragment says so in place (htmx swaps 2xx answers only by default).
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr && event.detail.xhr.status === 429) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  /* ---- downloads (PDF, CSV, JSON): fetched, so a refusal is said beside the link -------- */
+  function downloadProblem(link, message) {
+    var box = link.parentNode.querySelector(".download-problem");
+    if (!box) {
+      box = document.createElement("p");
+      box.className = "download-problem alert alert-error";
+      box.setAttribute("role", "alert");
+      link.insertAdjacentElement("afterend", box);
+    }
+    box.textContent = message;
+    box.hidden = !message;
+  }
+
+  function fileName(response, fallback) {
+    var match = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(response.headers.get("content-disposition") || "");
+    return match ? decodeURIComponent(match[1]) : fallback;
+  }
+
+  async function download(link) {
+    downloadProblem(link, "");
+    link.setAttribute("aria-busy", "true");
+    try {
+      var response = await fetch(link.href, { credentials: "same-origin", headers: { "Accept": "application/json" } });
+      if (!response.ok) {
+        var body = await response.json().catch(function () { return {}; });
+        var error = (body.errors || [])[0];
+        downloadProblem(link, error
+          ? _("The download failed: %(reason)s", { reason: error.message })
+          : _("The download failed: the coach answered %(status)s. Try again in a moment.", { status: response.status }));
+        return;
+      }
+      var url = URL.createObjectURL(await response.blob());
+      var save = document.createElement("a");
+      save.href = url;
+      save.download = fileName(response, link.getAttribute("download") || "download");
+      save.hidden = true;
+      document.body.appendChild(save);
+      save.click();
+      save.remove();
+      setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+    } catch (e) {
+      downloadProblem(link, _("The download failed: the coach could not be reached. Try again in a moment."));
+    } finally {
+      link.removeAttribute("aria-busy");
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest('a[download][href^="/ui/export/"]');
+    if (!link || event.defaultPrevented || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    download(link);
+  });
+
+  /* ---- a sample memo, for a first look without writing one --------------------------- */
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-sample]");
+    var sample = byId("sample-memo");
+    if (!button || !sample || !memo) return;
+    memo.value = sample.content ? sample.content.textContent.trim() : sample.textContent.trim();
+    title.value = button.dataset.sampleTitle || "";
+    updateCounter();
+    saveDraft();
+    memo.focus();
+  });
 
   if (form && memo) {
     restoreDraft();

@@ -14,6 +14,7 @@
   var pending = null; // the reply being written: { item, text }
 
   function numberText(n) { return n.toLocaleString("en-GB"); }
+  var _ = window.memoaiText;
 
   function csrfToken() {
     var match = document.cookie.match(/(?:^|;\s*)memoai_csrf=([^;]*)/);
@@ -54,8 +55,10 @@
     if (!input() || !counter) return;
     var length = input().value.length;
     var over = length - maxChars();
-    counter.textContent = numberText(length) + " / " + numberText(maxChars()) + " characters" +
-      (over > 0 ? ": " + numberText(over) + " over the limit" : "");
+    var counts = { count: numberText(length), limit: numberText(maxChars()), over: numberText(over) };
+    counter.textContent = over > 0
+      ? _("%(count)s / %(limit)s characters: %(over)s over the limit", counts)
+      : _("%(count)s / %(limit)s characters", counts);
     counter.classList.toggle("over", over > 0);
   }
 
@@ -74,10 +77,11 @@
   }
 
   function problem(text) {
-    if (!text.trim()) return "Type a question first.";
+    if (!text.trim()) return _("Type a question first.");
     if (text.length > maxChars()) {
-      return "The question has " + numberText(text.length) + " characters; the limit is " +
-        numberText(maxChars()) + ". Shorten it by " + numberText(text.length - maxChars()) + ".";
+      return _("The question has %(count)s characters; the limit is %(limit)s. Shorten it by %(over)s.", {
+        count: numberText(text.length), limit: numberText(maxChars()), over: numberText(text.length - maxChars()),
+      });
     }
     return "";
   }
@@ -87,7 +91,7 @@
     var send = byId("chat-send");
     if (send) {
       send.disabled = on;
-      send.textContent = on ? "Waiting for the reply…" : "Send";
+      send.textContent = on ? _("Waiting for the reply…") : _("Send");
     }
     var log = byId("chat-log");
     if (log) log.setAttribute("aria-busy", on ? "true" : "false");
@@ -106,7 +110,7 @@
     var item = template.content.firstElementChild.cloneNode(true);
     byId("chat-messages").appendChild(item);
     pending = { item: item, text: item.querySelector(".chat-text") };
-    announce("The coach is typing…");
+    announce(_("The coach is typing…"));
   }
 
   function handle(event) {
@@ -136,7 +140,7 @@
     showError(wrong);
     if (wrong) { input().focus(); return; }
     setBusy(true);
-    announce("Sending your question…");
+    announce(_("Sending your question…"));
     try {
       var response = await fetch("/ui/chat/" + encodeURIComponent(form().dataset.evaluation) + "/messages", {
         method: "POST",
@@ -147,9 +151,10 @@
       var type = response.headers.get("content-type") || "";
       if (type.indexOf("text/event-stream") < 0) {
         var refusal = await response.json().catch(function () { return {}; });
+        if (refusal.redirect) { location.assign(refusal.redirect); return; } // signed out
         setBusy(false);
         if (refusal.retry && !isRetry) return send(text, true);
-        var errors = refusal.errors || [{ code: "HTTP_" + response.status, message: "The coach could not take the question." }];
+        var errors = refusal.errors || [{ code: "HTTP_" + response.status, message: _("The coach could not take the question.") }];
         showError(errors.map(function (e) { return e.message + " (" + e.code + ")"; }).join(" "));
         announce("");
         return;
@@ -158,8 +163,7 @@
       await window.MemoAI.readEvents(response, handle);
       if (pending) throw new Error("stream ended early");
     } catch (error) {
-      var message = "The connection to the coach was lost. Your question is saved; open the " +
-        "Chat tab again in a moment to see the answer.";
+      var message = _("The connection to the coach was lost. Your question is saved; open the Chat tab again in a moment to see the answer.");
       if (pending) { pending.item.remove(); pending = null; }
       showError(message);
       announce(message);

@@ -1,0 +1,98 @@
+"""Which text the PDF report shapes, and how wide shaped text is.
+
+Text the body face draws glyph by glyph (`FontCache.simple`) takes the fast path in
+`Layout.draw_line`; the rest is shaped by HarfBuzz through fpdf2 (`set_text_shaping`). fpdf2's
+shaping path costs about a tenth of a millisecond per glyph, so a left-to-right line is cut
+into plain pieces and pieces that need shaping (`pieces`): in "Launch 🚀 in June" only the
+emoji goes through HarfBuzz. A line with right-to-left letters or bidirectional controls is
+shaped whole, since the bidirectional algorithm may reorder anything on it.
+
+`units` measures shaped text with uharfbuzz directly, as fpdf2 does (the same fonts, faces
+chosen the same way, widths rounded per glyph), without building fpdf2's fragments. The
+HarfBuzz font of each file is made once per process and only read afterwards (HarfBuzz fonts
+may be shared between threads while nobody changes them).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from pathlib import Path
+
+import uharfbuzz as hb
+
+from memoai.export.fonts import Face, FontCache, face_of
+
+# Bidirectional classes that may reorder a line: right-to-left letters, Arabic digits and
+# the explicit embeddings, overrides and isolates.
+_REORDERING = frozenset(
+    ("R", "AL", "AN", "RLE", "RLO", "RLI", "LRE", "LRO", "LRI", "FSI", "PDF", "PDI")
+)
+_TOKEN = re.compile(r"\S+\s*|\s+")
+
+_lock = threading.Lock()
+_hb_fonts: dict[Path, tuple[hb.Font, float]] = {}
+
+
+def reorders(text: str, simple: frozenset[int]) -> bool:
+    """Whether the bidirectional algorithm may move anything in the text (the characters
+    in `simple` never do)."""
+    return any(unicodedata.bidirectional(ch) in _REORDERING for ch in text if ord(ch) not in simple)
+
+
+def pieces(text: str, simple: frozenset[int]) -> list[tuple[str, bool]]:
+    """A left-to-right run cut at spaces into plain pieces and pieces to shape (True):
+    consecutive words needing shaping stay together, so a word keeps its marks, joiners and
+    selectors, and a phrase its spacing."""
+    out: list[tuple[str, bool]] = []
+    for token in _TOKEN.findall(text):
+        shaped = not simple.issuperset(map(ord, token))
+        if out and (out[-1][1] == shaped or (out[-1][1] and token.isspace())):
+            out[-1] = (out[-1][0] + token, out[-1][1])
+        else:
+            out.append((token, shaped))
+    return out
+
+
+def _hb_font(path: Path) -> tuple[hb.Font, float]:
+    """The HarfBuzz font of a file (its first face) and the scale to thousandths of an em."""
+    with _lock:
+        entry = _hb_fonts.get(path)
+        if entry is None:
+            face = hb.Face(hb.Blob.from_file_path(str(path)), 0)
+            entry = (hb.Font(face), 1000 / face.upem)
+            _hb_fonts[path] = entry
+        return entry
+
+
+def runs_by_face(fonts: FontCache, text: str, lead: Face) -> list[tuple[str, Face]]:
+    """The text cut where the face drawing it changes: the lead face for what it has, else
+    the face fpdf2 falls back to (`ReportPDF.get_fallback_font`)."""
+    own = fonts.code_points(lead.regular)
+    out: list[tuple[str, Face]] = []
+    for ch in text:
+        face: Face | None = lead
+        if ord(ch) not in own:
+            face = fonts.body if ord(ch) in fonts.covered else face_of(fonts, ch)
+        face = face or lead
+        if out and out[-1][1] == face:
+            out[-1] = (out[-1][0] + ch, face)
+        else:
+            out.append((ch, face))
+    return out
+
+
+def units(fonts: FontCache, text: str, lead: Face | None, bold: bool) -> float:
+    """The shaped width of the text in thousandths of the font size, as fpdf2 computes it
+    when it draws the text set in `lead` (the body face if None)."""
+    total = 0
+    for piece, face in runs_by_face(fonts, text, lead or fonts.body):
+        font, scale = _hb_font(face.bold if bold and face.bold is not None else face.regular)
+        buf = hb.Buffer()
+        buf.cluster_level = 1
+        buf.add_str(piece)
+        buf.guess_segment_properties()
+        hb.shape(font, buf, {})
+        total += sum(round(scale * pos.x_advance + 0.001) for pos in buf.glyph_positions)
+    return float(total)

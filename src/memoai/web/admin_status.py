@@ -1,0 +1,170 @@
+"""The Admin tab's Status and Cohort sections: the API's status and cohort views as tables,
+and their trends drawn by progress's chart code (one line per rubric version, never joined)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from memoai.progress import svg
+from memoai.progress.charts import Chart
+from memoai.web.admin_pages import AdminView, first_error, url
+from memoai.web.progress_pages import ProgressPages
+
+if TYPE_CHECKING:
+    from memoai.web.pages import WebApp
+
+STATUS = "admin/_status.html"
+COHORT = "admin/_cohort.html"
+WIDTH, PANEL_H = 720, 120
+BUCKETS = ("month", "week")
+TABLES = ("users", "criteria", "opportunities")
+
+
+def _moment(value: str) -> datetime:
+    return datetime.combine(date.fromisoformat(value[:10]), datetime.min.time(), tzinfo=UTC)
+
+
+def line_chart(chart_id: str, title: str, desc: str, panels: list[svg.Panel], current: str) -> str:
+    """Panels one under another, drawn by progress's own panel code."""
+    body: list[str] = []
+    for index, panel in enumerate(panels):
+        body.extend(
+            svg.draw_panel(panel, 10, 30 + index * (PANEL_H + 50), WIDTH - 20, PANEL_H, current)
+        )
+    return svg.frame(chart_id, title, desc, WIDTH, 30 + len(panels) * (PANEL_H + 50), body)
+
+
+def usage_chart(usage: dict[str, Any]) -> Chart:
+    """Cost and tokens per day, oldest first."""
+    days = usage["per_day"]
+    cost = [svg.Point(_moment(d["day"]), d["cost_usd"], "usage") for d in days]
+    tokens = [
+        svg.Point(_moment(d["day"]), d["prompt_tokens"] + d["completion_tokens"], "usage")
+        for d in days
+    ]
+    high_cost = max((p.value or 0.0 for p in cost), default=0.0)
+    high_tokens = max((p.value or 0.0 for p in tokens), default=0.0)
+    panels = [
+        svg.Panel("Estimated cost (USD)", cost, 0.0, svg.nice_ticks(high_cost, 3)[-1],
+                  svg.nice_ticks(high_cost, 3), lambda v: f"{v:.2f}"),
+        svg.Panel("Tokens (prompt and completion)", tokens, 0.0,
+                  svg.nice_ticks(high_tokens, 3)[-1], svg.nice_ticks(high_tokens, 3),
+                  lambda v: f"{v:,.0f}"),
+    ]  # fmt: skip
+    title = f"Model usage, last {usage['days']} days"
+    desc = (
+        f"{usage['total']['evaluations']} evaluations and {usage['total']['chat_replies']} chat "
+        f"replies cost an estimated ${usage['total']['cost_usd']:.2f}."
+    )
+    rows = [
+        [d["day"], str(d["evaluations"]), str(d["chat_replies"]),
+         f"{d['prompt_tokens'] + d['completion_tokens']:,}", f"{d['cost_usd']:.4f}"]
+        for d in reversed(days) if d["evaluations"] or d["chat_replies"]
+    ]  # fmt: skip
+    return Chart(
+        "chart-usage",
+        title,
+        desc,
+        line_chart("chart-usage", title, desc, panels, "usage"),
+        ["Day (UTC)", "Evaluations", "Chat replies", "Tokens", "Cost (USD)"],
+        rows,
+    )
+
+
+def criterion_chart(view: dict[str, Any], criterion_id: str, index: int) -> Chart:
+    """One criterion's mean per period, one line per rubric version."""
+    series = [s for s in view["criteria"] if s["criterion_id"] == criterion_id]
+    versions = {v["rubric_version"]: v for v in view["rubric_versions"]}
+    low = min(versions[s["rubric_version"]]["scale_min"] for s in series)
+    high = max(versions[s["rubric_version"]]["scale_max"] for s in series)
+    points = sorted(
+        (svg.Point(_moment(p["period"]), p["mean"], s["rubric_version"])
+         for s in series for p in s["points"]),
+        key=lambda p: (p.at, p.group),
+    )  # fmt: skip
+    active = next(
+        (v for v, info in versions.items() if info["active"]), series[-1]["rubric_version"]
+    )
+    name = series[-1]["name"]
+    ticks = [float(t) for t in range(low, high + 1)]
+    chart_id = f"chart-cohort-{index}"
+    desc = "; ".join(
+        f"rubric {s['rubric_version']}: mean {s['mean']:.2f} over {s['count']} scores"
+        + (f", spread {s['stdev']:.2f}" if s["stdev"] is not None else "")
+        for s in series
+    )
+    rows = [
+        [p["period"], s["rubric_version"], str(p["count"]), f"{p['mean']:.2f}",
+         "–" if p["stdev"] is None else f"{p['stdev']:.2f}"]
+        for s in series for p in s["points"]
+    ]  # fmt: skip
+    panel = svg.Panel(name, points, float(low), float(high), ticks)
+    return Chart(
+        chart_id,
+        name,
+        desc,
+        line_chart(chart_id, name, desc, [panel], active),
+        ["Period", "Rubric version", "Scores", "Mean", "Spread"],
+        rows,
+    )
+
+
+def drawn(chart: Chart) -> tuple[Chart, Markup]:
+    return chart, Markup(chart.svg)  # noqa: S704 - charts escape every text they draw
+
+
+class StatusPages(AdminView):
+    async def status(self, request: Request) -> Response:
+        backend = await self.backend(request)
+        found = await backend.get("/api/v1/admin/status", {"days": 30})
+        data = found.data if found.ok else None
+        problems = [] if found.ok else [first_error(found)["message"]]
+        charts = [drawn(usage_chart(data["usage"]))] if data else []
+        return self.render(backend, STATUS, {"s": data, "charts": charts, "problems": problems})
+
+    async def cohort(self, request: Request) -> Response:
+        backend = await self.backend(request)
+        bucket = request.query_params.get("bucket")
+        bucket = bucket if bucket in BUCKETS else "month"
+        found = await backend.get("/api/v1/admin/cohort", {"bucket": bucket})
+        view = found.data if found.ok else None
+        charts = []
+        if view:
+            ids = list(dict.fromkeys(s["criterion_id"] for s in view["criteria"]))
+            charts = [drawn(criterion_chart(view, cid, n)) for n, cid in enumerate(ids)]
+        context = {
+            "c": view,
+            "charts": charts,
+            "bucket": bucket,
+            "buckets": BUCKETS,
+            "tables": TABLES,
+            "problems": [] if found.ok else [first_error(found)["message"]],
+        }
+        return self.render(backend, COHORT, context)
+
+    async def cohort_csv(self, request: Request) -> Response:
+        await self.backend(request)
+        table = request.query_params.get("table")
+        bucket = request.query_params.get("bucket")
+        query = {
+            "table": table if table in TABLES else "users",
+            "bucket": bucket if bucket in BUCKETS else "month",
+        }
+        downloads = ProgressPages(self.web)
+        return await downloads.relay_download(request, url("/api/v1/admin/cohort.csv", query))
+
+
+def status_routes(web: WebApp) -> list[Route]:
+    """Admins only; everyone else gets a 404."""
+    pages = StatusPages(web)
+    return [
+        Route("/ui/admin/status", pages.status, methods=["GET"]),
+        Route("/ui/admin/cohort", pages.cohort, methods=["GET"]),
+        Route("/ui/admin/cohort.csv", pages.cohort_csv, methods=["GET"]),
+    ]

@@ -1,0 +1,203 @@
+"""The PDF report in every script: Arabic and Hebrew right to left, Hindi and Arabic shaped by
+HarfBuzz, Chinese, colour emoji, the file name kept in UTF-8, and named placeholders (never a
+crash) where a script's font is not installed.
+
+Pages are rendered with pdftoppm into test-artifacts/pdf/ for a person to look at. Where
+pdftotext cannot give the words back (shaped Devanagari and Arabic map glyphs to several
+letters), the rendered lines are compared with a reviewed reference image (reference/*.png).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+from PIL import Image, ImageChops, ImageStat
+
+from memoai.export.fonts import FONTS, VENDORED, FontCache
+from memoai.export.layout import Layout, Style
+from memoai.export.pdf import ReportPDF
+from tests.progress.conftest import Api
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "pdf"
+REFERENCE = Path(__file__).resolve().parent / "reference"
+ARABIC = "نطلب ميزانية للتجربة في عيادتين"
+HEBREW = "אנו מבקשים תקציב לפיילוט בשתי מרפאות"
+HINDI = "हम दो क्लीनिकों में पायलट के लिए बजट का अनुरोध करते हैं।"
+CHINESE = "我们申请两家诊所的试点预算。"
+EMOJI = "Launch 🚀 party 🎉 thumbs 👍🏽 flag 🇫🇷"
+MIXED_MEMO = "\n\n".join(
+    [
+        "Subject: the intake pilot in five languages",
+        f"{ARABIC}: 240,000 EUR by June.",
+        f"{HEBREW}.",
+        HINDI,
+        CHINESE,
+        EMOJI,
+        "English closes the memo: two champions per site will mitigate the risk.",
+    ]
+)
+PLACEHOLDER = re.compile(r"\[[a-z][a-z0-9 -]*\]")  # "[devanagari letter ha]", "[rocket]"
+BIDI_MARKS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u200e\u200f"))
+NEEDED = ("NotoSans", "NotoSansArabic", "NotoSansHebrew", "NotoSansDevanagari")
+
+
+def noto_installed() -> bool:
+    return (
+        all(FONTS.script_face(s) is not None for s in ("Arab", "Hebr", "Deva", "Hani"))
+        and FONTS.emoji is not None
+        and FONTS.body.family == "Body"
+        and "Noto" in FONTS.body.regular.name
+    )
+
+
+needs_noto = pytest.mark.skipif(
+    not noto_installed() or shutil.which("pdftoppm") is None,
+    reason="Noto fonts (fonts-noto-core, -cjk, -color-emoji) or poppler-utils missing: "
+    "run scripts/setup-system.sh",
+)
+
+
+def pdftotext(pdf: bytes) -> str:
+    out = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    return " ".join(out.translate(BIDI_MARKS).split())
+
+
+def render(pdf: bytes, name: str, dpi: int = 60) -> list[Path]:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob(f"{name}-*.png"):
+        old.unlink()
+    (ARTIFACTS / f"{name}.pdf").write_bytes(pdf)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", str(dpi), str(ARTIFACTS / f"{name}.pdf"), str(ARTIFACTS / name)],
+        check=True,
+    )
+    return sorted(ARTIFACTS.glob(f"{name}-*.png"))
+
+
+def sample(fonts: FontCache = FONTS, lines: tuple[str, ...] = (ARABIC, HINDI)) -> bytes:
+    """A page with the given paragraphs, laid out by the report's own layout code."""
+    cleaned = [fonts.clean(line) for line in lines]
+    pdf = ReportPDF(format="A4", unit="mm")
+    pdf.font_cache = fonts
+    fonts.install(pdf)
+    pdf.set_text_shaping(True)
+    pdf.add_page()
+    out = Layout(pdf, fonts)
+    for text, _ in cleaned:
+        out.text(text, Style(size=16), width=120.0)
+        out.text(text, Style(size=16, bold=True), width=120.0)
+        out.gap(3)
+    return bytes(pdf.output())
+
+
+@needs_noto
+async def test_every_script_in_the_report(api: Api, db_url: str) -> None:
+    evaluation = await api.evaluate(MIXED_MEMO, title="تقرير الربع — Quarterly 🚀")
+    response = await api.client.get(f"/api/v1/export/pdf/{evaluation['id']}")
+    assert response.status_code == 200, response.text[:300]
+    pdf = response.content
+    text = pdftotext(pdf)
+    assert not PLACEHOLDER.findall(text), PLACEHOLDER.findall(text)
+    assert "\ufffd" not in text
+    for words in (HEBREW, CHINESE, "نطلب", "ميزانية", "🚀", "🎉", "two champions per site"):
+        assert words in text, words
+    assert len(pdf) < 400_000  # the fonts are subset: only the glyphs used are embedded
+    fonts = subprocess.run(
+        ["pdffonts", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    if db_url.startswith("sqlite"):
+        assert render(pdf, "report-scripts")
+    for name in NEEDED:
+        assert re.search(rf"\+{name}(-Regular|-Bold)?\s", fonts), (name, fonts)
+
+
+async def test_file_name_keeps_the_title_in_utf8(api: Api) -> None:
+    evaluation = await api.evaluate("We request a pilot budget.", title="تقرير الربع: Q2")
+    response = await api.client.get(f"/api/v1/export/pdf/{evaluation['id']}")
+    disposition = response.headers["content-disposition"]
+    day = evaluation["created_at"][:10]
+    assert f'filename="memo-feedback-q2-{day}.pdf"' in disposition
+    encoded = re.search(r"filename\*=UTF-8''(\S+)$", disposition)
+    assert encoded and "%" in encoded[1] and " " not in encoded[1]
+    assert unquote(encoded[1]) == f"memo-feedback-تقرير-الربع-q2-{day}.pdf"
+
+
+@needs_noto
+def test_shaped_lines_match_the_reviewed_image() -> None:
+    """Arabic joined right to left and Devanagari conjuncts and vowel signs, as reviewed:
+    pdftotext cannot check these, so the page is compared pixel by pixel (tolerantly)."""
+    pdf = sample()
+    page = Image.open(render(pdf, "shaped-lines", dpi=50)[0]).convert("L")
+    reference = Image.open(REFERENCE / "shaped-lines.png").convert("L")
+    assert page.size == reference.size
+    diff = ImageChops.difference(page, reference)
+    mean = ImageStat.Stat(diff).mean[0]
+    changed = sum(diff.point(lambda v: 255 if v > 96 else 0).histogram()[255:])
+    assert mean < 1.5 and changed < 0.004 * page.width * page.height, (mean, changed)
+    # ...and a page that differs is caught: the same lines unshaped (left to right, unjoined)
+    unshaped = Image.open(render(unshaped_sample(), "unshaped-lines", dpi=50)[0]).convert("L")
+    wrong = ImageChops.difference(unshaped, reference)
+    assert sum(wrong.point(lambda v: 255 if v > 96 else 0).histogram()[255:]) > changed * 4 + 200
+
+
+def unshaped_sample() -> bytes:
+    pdf = ReportPDF(format="A4", unit="mm")
+    FONTS.install(pdf)
+    for script in ("Arab", "Deva"):  # the same faces, picked per character by fpdf2 itself
+        face = FONTS.script_face(script)
+        assert face is not None and face.bold is not None
+        pdf.add_font(face.family, "", face.regular)
+        pdf.add_font(face.family, "B", face.bold)
+    pdf.set_fallback_fonts(["Noto Arabic", "Noto Devanagari"])
+    pdf.add_page()
+    for text in (ARABIC, HINDI):
+        for style in ("", "B"):
+            pdf.set_font("Body", style, 16)
+            pdf.multi_cell(120, 16 * 1.45 / pdf.k, text)
+        pdf.set_y(pdf.get_y() + 3)
+    return bytes(pdf.output())
+
+
+def test_a_missing_script_font_is_named_not_a_crash(caplog: pytest.LogCaptureFixture) -> None:
+    """Only the vendored DejaVu Sans: Devanagari and emoji are named, Arabic still drawn."""
+    bare = FontCache(dirs=(VENDORED,))
+    with caplog.at_level(logging.WARNING, "memoai.export.fonts"):
+        text, _ = bare.clean(f"{HINDI} {EMOJI}")
+    assert "[devanagari letter ha]" in text and "[rocket]" in text and "[flag FR]" in text
+    assert "Devanagari" in caplog.text and "fonts-noto-core" in caplog.text
+    pdf = sample(bare, (ARABIC, HINDI, EMOJI, CHINESE))
+    extracted = pdftotext(pdf)
+    assert "[devanagari letter ha]" in extracted and "[rocket]" in extracted
+    assert io.BytesIO(pdf).read(5) == b"%PDF-"
+
+
+ODD = (
+    "",
+    "🚀",
+    "👩‍💻 👨‍👩‍👧 ❤️ ✅ 🇺🇳 🏳️‍🌈",  # joined sequences, selectors, flags
+    "e\u0301 n\u0303 a\u0308\u0301",  # combining marks on Latin letters
+    "ไทย ລາວ ខ្មែរ မြန်မာ ქართული Հայերեն አማርኛ",  # Thai, Lao, Khmer, Myanmar, Georgian…
+    "বাংলা ਪੰਜਾਬੀ ગુજરાતી தமிழ் తెలుగు ಕನ್ನಡ മലയാളം",  # Indic scripts
+    "ا" * 400,  # one Arabic "word" longer than a line
+    "中" * 400,  # CJK with no spaces
+    "\ue000\U000f0000 \u2028 \u200b\u200e\u202e reversed?",  # private use, separators, controls
+    "עברית עם English ו-123 מספרים (סוגריים) בתוך",  # mixed directions, mirrored brackets
+)
+
+
+@pytest.mark.parametrize("text", ODD, ids=range(len(ODD)))
+def test_odd_text_never_breaks_the_layout(text: str) -> None:
+    pdf = sample(FONTS, (text,))
+    assert pdf.startswith(b"%PDF-")
+    if noto_installed() and text.strip() and shutil.which("pdftotext"):
+        assert not PLACEHOLDER.findall(pdftotext(pdf)) or "\ue000" in text
