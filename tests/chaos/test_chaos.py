@@ -102,6 +102,7 @@ def serve(database: str, tmp_path: Path, config_dir: Path, fake: FakeServer) -> 
         RATE_LIMIT_PER_MINUTE="100000",
         RATE_LIMIT_EVALUATIONS_PER_MINUTE="100000",
         RATE_LIMIT_CHAT_PER_MINUTE="100000",
+        RATE_LIMIT_READS_PER_MINUTE="100000",
         LOG_LEVEL="WARNING",
         **LLM,
     )
@@ -206,6 +207,13 @@ def listed(client: Any) -> list[dict[str, Any]]:
             return items
 
 
+def answer(client: Any, path: str) -> Any:
+    """The data of a GET that must succeed; its answer in the message when it does not."""
+    response = client.get(path)
+    assert response.status_code == 200, f"GET {path}: {response.status_code} {response.text}"
+    return response.json()["data"]
+
+
 def check_invariants(users: list[User]) -> None:
     for user in users:
         with user.client() as client:
@@ -215,11 +223,9 @@ def check_invariants(users: list[User]) -> None:
             assert not missing, f"{user.name}: acknowledged but not listed: {missing}"
             unfinished = [i["id"] for i in items if i["status"] in ("pending", "running")]
             assert not unfinished, f"{user.name}: still pending or running: {unfinished}"
-            chats = client.get("/api/v1/chat/sessions").json()["data"]["items"]
+            chats = answer(client, "/api/v1/chat/sessions")["items"]
             for chat in chats:
-                messages = client.get(f"/api/v1/chat/sessions/{chat['id']}").json()["data"][
-                    "messages"
-                ]
+                messages = answer(client, f"/api/v1/chat/sessions/{chat['id']}")["messages"]
                 roles = Counter(m["role"] for m in messages)
                 assert roles["user"] == roles["assistant"], (
                     f"{user.name}: orphan question in chat {chat['id']}: "

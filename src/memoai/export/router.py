@@ -14,7 +14,7 @@ from memoai.api import CALLER, LIMITED, Envelope, errors, media, responses, wrap
 from memoai.db import utcnow
 from memoai.deps import CallerDep, ConfigDep, DbDep
 from memoai.export import history, service
-from memoai.export.pdf import filename, render_pdf, unicode_filename
+from memoai.export.report_data import filename, unicode_filename
 from memoai.export.schemas import HistoryExport
 
 router = APIRouter(prefix="/api/v1/export", tags=["export"])
@@ -53,6 +53,10 @@ async def export_pdf(
     scale = {"min": config.rubric.scale.min, "max": config.rubric.scale.max}
     data = await service.report_data(db, caller, evaluation_id, scale)
     await db.close()  # give the pooled connection back before the CPU work
+    # Loaded on the first report, not at start: fpdf2 and fontTools take a second to import,
+    # which every process (and every CLI command) would otherwise pay.
+    from memoai.export.pdf import render_pdf
+
     pdf = await asyncio.to_thread(render_pdf, data)
     names = unicode_filename(data.evaluation), filename(data.evaluation)
     headers = attachment(*names) | {"Content-Length": str(len(pdf))}

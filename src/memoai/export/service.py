@@ -10,7 +10,7 @@ from memoai.api import AppError, ErrorCode
 from memoai.db import utcnow
 from memoai.evaluations.models import Status
 from memoai.evaluations.service import get_owned
-from memoai.export.pdf import ReportData
+from memoai.export.report_data import ReportData
 from memoai.feedback import described
 from memoai.progress.rows import fetch, in_range
 from memoai.progress.service import against_previous, assemble

@@ -9,19 +9,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-import anthropic
 import httpx2
-import openai
 
 from memoai.api import ErrorCode
 from memoai.llm.base import LLMError
+
+if TYPE_CHECKING:
+    import anthropic
+    import openai
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -34,14 +37,10 @@ STREAM_ERROR_STATUS = {
     "api_error": 500,
     "timeout_error": 504,
 }
-TIMEOUT_ERRORS = (
-    TimeoutError,
-    anthropic.APITimeoutError,
-    openai.APITimeoutError,
-    httpx2.TimeoutException,
-)
-CONNECTION_ERRORS = (anthropic.APIConnectionError, openai.APIConnectionError, httpx2.TransportError)
-STATUS_ERRORS = (anthropic.APIStatusError, openai.APIStatusError)
+# The provider SDKs whose errors are classified. They are imported by the providers that use
+# them (memoai.llm.registry), not here: together they take seconds to import, which every
+# process (and every CLI command) would otherwise pay.
+SDKS = ("anthropic", "openai")
 
 Sleep = Callable[[float], Awaitable[Any]]
 # Each attempt's outcome and duration, when debug mode captures the run (memoai.debugging).
@@ -134,15 +133,22 @@ def _final(error: LLMError, attempts: int) -> LLMError:
     )
 
 
+def sdk_errors(name: str) -> tuple[type[BaseException], ...]:
+    """The exception class `name` of each provider SDK this process has loaded: an SDK that was
+    never imported cannot have raised anything (both name their errors alike)."""
+    return tuple(getattr(sys.modules[sdk], name) for sdk in SDKS if sdk in sys.modules)
+
+
 def classify(exc: BaseException) -> Failure | None:
     """Map an SDK or transport exception to our error codes (None: not a provider failure)."""
-    if isinstance(exc, TIMEOUT_ERRORS):
+    if isinstance(exc, (TimeoutError, httpx2.TimeoutException, *sdk_errors("APITimeoutError"))):
         return Failure(timeout_error(), retry=True)
-    if isinstance(exc, STATUS_ERRORS):
-        return _classify_status(exc)
-    if isinstance(exc, CONNECTION_ERRORS):
+    if isinstance(exc, sdk_errors("APIStatusError")):
+        return _classify_status(cast("anthropic.APIStatusError | openai.APIStatusError", exc))
+    if isinstance(exc, (httpx2.TransportError, *sdk_errors("APIConnectionError"))):
         return Failure(unavailable("the connection to the model service failed"), retry=True)
-    if isinstance(exc, openai.APIError):  # an error event inside a stream
+    openai_sdk = sys.modules.get("openai")
+    if openai_sdk is not None and isinstance(exc, openai_sdk.APIError):  # an error in a stream
         return Failure(unavailable(f"the model service failed: {provider_message(exc)}"), True)
     return None
 
