@@ -3,10 +3,13 @@ cookie, <html lang> following it, and the API hearing the same choice."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 
 from tests.web.conftest import Site
 from tests.web.dom import parse
+from tests.web.test_auth_pages import close_site, make_site, sign_in
 from tests.web.test_pages import events
 
 SPANISH = {"Accept-Language": "es-ES,es;q=0.9,en;q=0.5"}
@@ -91,3 +94,33 @@ async def test_the_api_answers_in_the_chosen_language(site: Site) -> None:
         )
     assert found.status_code == 200, found.text
     assert found.json()["data"]["language"] == "es"
+
+
+# Each Admin section's heading and a few of its words, in Spanish.
+ADMIN_IN_SPANISH = {
+    "config": ("Configuración", ["Comprobar y guardar", "Valores efectivos", "Versión activa"]),
+    "users": ("Usuarios", ["Cuenta nueva", "Crear la cuenta", "Contraseña temporal"]),
+    "sessions": ("Sesiones", ["Sesiones activas", "Última actividad"]),
+    "audit": ("Registro de auditoría", ["Todos los sucesos", "Descargar estas filas en CSV"]),
+    "status": ("Estado", ["Base de datos", "Proveedor del modelo", "Presupuestos"]),
+    "cohort": ("Cohorte", ["Media por", "Mostrar"]),
+}
+
+
+async def test_the_admin_tab_speaks_spanish(tmp_path: Path) -> None:
+    site = await make_site(tmp_path, login_mode=True)
+    try:
+        await sign_in(site.browser, "root")
+        site.browser.cookies.set("memoai_lang", "es")
+        page = await site.browser.get("/?tab=admin")
+        assert "Solo los administradores ven esta pestaña." in page.text
+        assert "Se muestra %(section)s." in page.text  # admin.js's words, listed for the script
+        for section, (heading, words) in ADMIN_IN_SPANISH.items():
+            answer = await site.browser.get(f"/ui/admin/{section}", headers={"HX-Request": "true"})
+            assert answer.status_code == 200, answer.text[:300]
+            root = parse(answer.text)
+            assert root.by_id("admin-section-heading").text.strip() == heading
+            for word in words:
+                assert word in answer.text, (section, word)
+    finally:
+        await close_site(site)

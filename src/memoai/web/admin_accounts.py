@@ -18,6 +18,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from memoai.auth.audit import Event
+from memoai.translations import gettext as _
+from memoai.translations import ngettext
 from memoai.web.admin_pages import AdminView, first_error, items_of, offset_of, pager, url
 from memoai.web.api_client import ApiResult, Backend
 from memoai.web.auth_pages import field_errors
@@ -120,7 +122,7 @@ class AccountPages(AdminView):
             payload["role"] = new["role"]
         result = await backend.post("/api/v1/users", payload)
         if result.ok:
-            status = f"Created the account {new['username']}."
+            status = _("Created the account %(name)s.") % {"name": new["username"]}
             return self.render(backend, USERS, await self.users_view(backend, status=status))
         errors, general = field_errors(result, {"username", "password", "display_name", "role"})
         if not (errors or general):
@@ -142,8 +144,9 @@ class AccountPages(AdminView):
         if fields.get("is_active") in ("true", "false"):
             payload["is_active"] = fields["is_active"] == "true"
         result = await backend.call("PATCH", f"/api/v1/users/{target}", json=payload)
-        name = fields.get("username") or "the account"
-        return await self._after(backend, fields, result, f"Saved the changes to {name}.")
+        name = fields.get("username") or _("the account")
+        done = _("Saved the changes to %(name)s.") % {"name": name}
+        return await self._after(backend, fields, result, done)
 
     async def temporary_password(self, request: Request) -> Response:
         backend = await self.backend(request)
@@ -152,8 +155,10 @@ class AccountPages(AdminView):
         result = await backend.post(
             f"/api/v1/users/{target}/password", {"password": fields.get("password", "")}
         )
-        name = fields.get("username") or "The user"
-        done = f"{name} has a temporary password now and must change it at the next sign-in."
+        name = fields.get("username") or _("The user")
+        done = _(
+            "%(name)s has a temporary password now and must change it at the next sign-in."
+        ) % {"name": name}
         return await self._after(backend, fields, result, done)
 
     async def _after(
@@ -164,7 +169,9 @@ class AccountPages(AdminView):
         if result.ok:
             view = await self.users_view(backend, q, offset, status=done)
         else:
-            message = f"{fields.get('username') or 'The account'}: {first_error(result)['message']}"
+            message = (
+                f"{fields.get('username') or _('The account')}: {first_error(result)['message']}"
+            )
             view = await self.users_view(backend, q, offset, problems=[message])
         return self.render(backend, USERS, view)
 
@@ -220,7 +227,9 @@ class AccountPages(AdminView):
         if not session:
             raise HTTPException(404)
         result = await backend.call("DELETE", f"/api/v1/admin/sessions/{session}")
-        done = f"Ended the session of {fields.get('username') or 'an anonymous visitor'}."
+        done = _("Ended the session of %(name)s.") % {
+            "name": fields.get("username") or _("an anonymous visitor")
+        }
         return await self._after_revoke(backend, fields, result, done)
 
     async def revoke_all(self, request: Request) -> Response:
@@ -231,8 +240,12 @@ class AccountPages(AdminView):
             raise HTTPException(404)
         result = await backend.call("DELETE", "/api/v1/admin/sessions", params={"user_id": who})
         ended = result.data.get("revoked", 0) if result.ok and isinstance(result.data, dict) else 0
-        plural = "session" if ended == 1 else "sessions"
-        done = f"Ended {ended} {plural} of {fields.get('username') or 'the user'}."
+        done = ngettext(
+            "Ended %(num)s session of %(name)s.", "Ended %(num)s sessions of %(name)s.", ended
+        ) % {
+            "num": ended,
+            "name": fields.get("username") or _("the user"),
+        }
         return await self._after_revoke(backend, fields, result, done)
 
     async def _after_revoke(

@@ -22,6 +22,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from memoai.configs.schemas import CONFIG_TYPES
+from memoai.translations import N_
+from memoai.translations import gettext as _
 from memoai.web.api_client import ApiResult, Backend
 from memoai.web.auth import load_account
 
@@ -35,7 +37,7 @@ ROLLBACK = "admin/_config_rollback.html"
 PREVIEW = "admin/_config_preview.html"
 CONFIG_API = "/api/v1/admin/config"
 VERSIONS_PAGE = 10
-TOO_LARGE = "The text is too large to send. Shorten it and try again."
+TOO_LARGE = N_("The text is too large to send. Shorten it and try again.")
 SAMPLE_MEMO = (
     "To: Senior Leadership Team\nFrom: Ann Lee, Practice Manager\n"
     "Subject: Funding a digital intake pilot\n\n"
@@ -81,7 +83,9 @@ def first_error(result: ApiResult) -> dict[str, Any]:
     error = dict(result.errors[0]) if result.errors else {}
     error.setdefault("code", f"HTTP_{result.status}")
     if not error.get("message"):
-        error["message"] = f"The coach could not do this (status {result.status})."
+        error["message"] = _("The coach could not do this (status %(status)s).") % {
+            "status": result.status
+        }
     return error
 
 
@@ -224,7 +228,7 @@ class ConfigPages(AdminView):
         fields = await self.fields(request)
         if fields is None:
             view = await self.view(backend, config_type, status="")
-            view["problems"].append(TOO_LARGE)
+            view["problems"].append(_(TOO_LARGE))
             return self.render(backend, CONFIG, view)
         content, comment = fields.get("content", ""), fields.get("comment", "").strip()
         payload: dict[str, Any] = {"content": content}
@@ -234,7 +238,10 @@ class ConfigPages(AdminView):
             payload["base_version"] = int(fields["base_version"])
         result = await backend.call("PUT", f"{CONFIG_API}/{config_type}", json=payload)
         if result.ok:
-            saved = f"Saved {config_type}.yaml as version {result.data.get('version')}."
+            saved = _("Saved %(file)s as version %(version)s.") % {
+                "file": f"{config_type}.yaml",
+                "version": result.data.get("version"),
+            }
             return self.render(backend, CONFIG, await self.view(backend, config_type, status=saved))
         view = await self.view(backend, config_type, draft=content, comment=comment, failure=result)
         return self.render(backend, CONFIG, view)
@@ -246,7 +253,7 @@ class ConfigPages(AdminView):
         fields = await self.fields(request)
         context: dict[str, Any] = {"preview": None, "error": None, "problem": ""}
         if fields is None:
-            context["problem"] = TOO_LARGE
+            context["problem"] = _(TOO_LARGE)
             return self.render(backend, PREVIEW, context)
         payload = {"content": fields.get("content", ""), "text_content": fields.get("memo", "")}
         result = await backend.post(f"{CONFIG_API}/{config_type}/preview", payload)
@@ -270,7 +277,7 @@ class ConfigPages(AdminView):
         self, backend: Backend, config_type: str, older: Any, newer: Any
     ) -> dict[str, Any]:
         if not (str(older).isdigit() and str(newer).isdigit()):
-            return {"diff": None, "problem": "Choose two versions to compare."}
+            return {"diff": None, "problem": _("Choose two versions to compare.")}
         query = {"from_version": int(older), "to_version": int(newer)}
         found = await backend.get(f"{CONFIG_API}/{config_type}/diff", query)
         if not found.ok:
@@ -305,10 +312,13 @@ class ConfigPages(AdminView):
             payload["comment"] = fields["comment"].strip()
         result = await backend.post(f"{CONFIG_API}/{config_type}/rollback", payload)
         if result.ok:
-            status = (
-                f"Rolled back: version {result.data.get('version')} of {config_type}.yaml "
-                f"has the text of version {version}."
-            )
+            status = _(
+                "Rolled back: version %(new)s of %(file)s has the text of version %(old)s."
+            ) % {
+                "new": result.data.get("version"),
+                "file": f"{config_type}.yaml",
+                "old": version,
+            }
             return self.render(
                 backend, CONFIG, await self.view(backend, config_type, status=status)
             )

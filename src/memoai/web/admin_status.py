@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from memoai.progress import svg
 from memoai.progress.charts import Chart
+from memoai.translations import gettext as _
 from memoai.web.admin_pages import AdminView, first_error, url
 from memoai.web.progress_pages import ProgressPages
 
@@ -51,17 +52,20 @@ def usage_chart(usage: dict[str, Any]) -> Chart:
     high_cost = max((p.value or 0.0 for p in cost), default=0.0)
     high_tokens = max((p.value or 0.0 for p in tokens), default=0.0)
     panels = [
-        svg.Panel("Estimated cost (USD)", cost, 0.0, svg.nice_ticks(high_cost, 3)[-1],
+        svg.Panel(_("Estimated cost (USD)"), cost, 0.0, svg.nice_ticks(high_cost, 3)[-1],
                   svg.nice_ticks(high_cost, 3), lambda v: f"{v:.2f}"),
-        svg.Panel("Tokens (prompt and completion)", tokens, 0.0,
+        svg.Panel(_("Tokens (prompt and completion)"), tokens, 0.0,
                   svg.nice_ticks(high_tokens, 3)[-1], svg.nice_ticks(high_tokens, 3),
                   lambda v: f"{v:,.0f}"),
     ]  # fmt: skip
-    title = f"Model usage, last {usage['days']} days"
-    desc = (
-        f"{usage['total']['evaluations']} evaluations and {usage['total']['chat_replies']} chat "
-        f"replies cost an estimated ${usage['total']['cost_usd']:.2f}."
-    )
+    title = _("Model usage, last %(days)s days") % {"days": usage["days"]}
+    desc = _(
+        "%(evaluations)s evaluations and %(replies)s chat replies cost an estimated $%(cost)s."
+    ) % {
+        "evaluations": usage["total"]["evaluations"],
+        "replies": usage["total"]["chat_replies"],
+        "cost": f"{usage['total']['cost_usd']:.2f}",
+    }
     rows = [
         [d["day"], str(d["evaluations"]), str(d["chat_replies"]),
          f"{d['prompt_tokens'] + d['completion_tokens']:,}", f"{d['cost_usd']:.4f}"]
@@ -72,7 +76,7 @@ def usage_chart(usage: dict[str, Any]) -> Chart:
         title,
         desc,
         line_chart("chart-usage", title, desc, panels, "usage"),
-        ["Day (UTC)", "Evaluations", "Chat replies", "Tokens", "Cost (USD)"],
+        [_("Day (UTC)"), _("Evaluations"), _("Chat replies"), _("Tokens"), _("Cost (USD)")],
         rows,
     )
 
@@ -95,8 +99,13 @@ def criterion_chart(view: dict[str, Any], criterion_id: str, index: int) -> Char
     ticks = [float(t) for t in range(low, high + 1)]
     chart_id = f"chart-cohort-{index}"
     desc = "; ".join(
-        f"rubric {s['rubric_version']}: mean {s['mean']:.2f} over {s['count']} scores"
-        + (f", spread {s['stdev']:.2f}" if s["stdev"] is not None else "")
+        _("rubric %(version)s: mean %(mean)s over %(count)s scores")
+        % {"version": s["rubric_version"], "mean": f"{s['mean']:.2f}", "count": s["count"]}
+        + (
+            _(", spread %(spread)s") % {"spread": f"{s['stdev']:.2f}"}
+            if s["stdev"] is not None
+            else ""
+        )
         for s in series
     )
     rows = [
@@ -110,7 +119,7 @@ def criterion_chart(view: dict[str, Any], criterion_id: str, index: int) -> Char
         name,
         desc,
         line_chart(chart_id, name, desc, [panel], active),
-        ["Period", "Rubric version", "Scores", "Mean", "Spread"],
+        [_("Period"), _("Rubric version"), _("Scores"), _("Mean"), _("Spread")],
         rows,
     )
 

@@ -7,6 +7,7 @@
   "use strict";
 
   var byId = function (id) { return document.getElementById(id); };
+  var _ = window.memoaiText;
   var panel = byId("panel-admin");
   if (!panel) return;
   var loaded = false;
@@ -117,7 +118,7 @@
       var heading = byId("admin-section-heading");
       if (sectionSwitch) {
         sectionSwitch = false;
-        if (heading) announce(heading.textContent + " shown.");
+        if (heading) announce(_("%(section)s shown.", { section: heading.textContent }));
         return;
       }
       if (errorLine() || byId("config-error-message")) { showError(); return; }
@@ -160,8 +161,7 @@
     var source = event.detail && event.detail.elt;
     var problem = byId("admin-problem");
     if (!problem || !source || !panel.contains(source)) return;
-    problem.textContent = "The coach could not answer just now. Try again in a moment " +
-      "(open the section again to see what was saved).";
+    problem.textContent = _("The coach could not answer just now. Try again in a moment (open the section again to see what was saved).");
     problem.hidden = false;
   }
   document.body.addEventListener("htmx:responseError", showProblem);
