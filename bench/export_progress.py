@@ -175,10 +175,21 @@ def report(label: str, samples: list[float], target: float) -> None:
     )
 
 
+def _wanted(only: str | None, index: int) -> bool:
+    """Whether `--only` keeps the PDF memo at `index` (0 English, then the mixed ones)."""
+    if only in (None, "pdf"):
+        return True
+    return only != "progress" and (only == "english") == (index == 0)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument(
+        "--only", choices=("pdf", "english", "mixed", "progress"), default=None,
+        help="run one part: every PDF, the English PDF, the mixed PDFs, or progress",
+    )  # fmt: skip
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as name:
@@ -189,9 +200,13 @@ async def main() -> None:
             urls.append(await create_database(server, "memoai_bench") if server else None)
         try:
             for index, (label, memo) in enumerate(PDF_MEMOS):
+                if not _wanted(args.only, index):
+                    continue
                 folder = tmp / f"pdf{index}"
                 folder.mkdir()
                 report(label, await bench_pdf(urls[index + 1], folder, args.runs, memo), 0.3)
+            if args.only not in (None, "progress"):
+                return
             (tmp / "progress").mkdir()
             for range_name, samples in (await bench_progress(urls[0], tmp, args.runs)).items():
                 report(f"progress range={range_name} (1,000 evals)", samples, 0.05)
