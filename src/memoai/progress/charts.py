@@ -15,6 +15,7 @@ from typing import Any
 from memoai import scores
 from memoai.progress import chains, svg
 from memoai.progress.schemas import ProgressOut, TimelineEntry
+from memoai.translations import gettext as _
 
 BAR = "#60a5fa"
 MAX_TABLE_ROWS = 50
@@ -91,7 +92,7 @@ def overall_chart(
 ) -> Chart:
     """The overall score over time, on the rubric's scale."""
     entries, scale = progress.timeline, progress.scale
-    title = "Overall score over time"
+    title = _("Overall score over time")
     if not entries:
         return _empty(chart_id, title)
     versions, current = _versions(entries), progress.current_rubric_version
@@ -112,7 +113,8 @@ def overall_chart(
         for e in entries
     ]
     panel = svg.Panel(
-        f"Overall score ({scale.get('min', 1)} to {scale.get('max', 5)})",
+        _("Overall score (%(low)s to %(high)s)")
+        % {"low": scale.get("min", 1), "high": scale.get("max", 5)},
         points,
         float(scale.get("min", 1)),
         float(scale.get("max", 5)),
@@ -142,12 +144,18 @@ def overall_chart(
     desc += _versions_text(versions)
     rows, omitted = _table(
         entries,
-        ["Date", "Memo", "Overall", "Rubric version"],
+        [_("Date"), _("Memo"), _("Overall"), _("Rubric version")],
         lambda e: [memo_names[e.evaluation_id], scores.text(e.overall_score), e.rubric_version],
     )
     frame = svg.frame(chart_id, title, desc, width, height, body, interactive=interactive)
     return Chart(
-        chart_id, title, desc, frame, ["Date", "Memo", "Overall", "Rubric version"], rows, omitted
+        chart_id,
+        title,
+        desc,
+        frame,
+        [_("Date"), _("Memo"), _("Overall"), _("Rubric version")],
+        rows,
+        omitted,
     )
 
 
@@ -186,7 +194,7 @@ def criteria_chart(
 ) -> Chart:
     """Each criterion's score over time, one small chart per criterion."""
     entries, scale = progress.timeline, progress.scale
-    title = "Each criterion over time"
+    title = _("Each criterion over time")
     if not entries or not progress.criteria:
         return _empty(chart_id, title)
     low, high = float(scale.get("min", 1)), float(scale.get("max", 5))
@@ -228,10 +236,10 @@ def criteria_chart(
     names = [ref.name for ref in progress.criteria]
     rows, omitted = _table(
         entries,
-        ["Date", *names],
+        [_("Date"), *names],
         lambda e: [_fmt(_opt(e.scores.get(ref.criterion_id))) for ref in progress.criteria],
     )
-    return Chart(chart_id, title, desc, drawing, ["Date", *names], rows, omitted)
+    return Chart(chart_id, title, desc, drawing, [_("Date"), *names], rows, omitted)
 
 
 def metrics_chart(
@@ -242,7 +250,7 @@ def metrics_chart(
 ) -> Chart:
     """Writing metrics over time, each on its own axis (they have different units)."""
     entries = progress.timeline
-    title = "Writing metrics over time"
+    title = _("Writing metrics over time")
     if not entries:
         return _empty(chart_id, title)
     named = point_names(entries, interactive)
@@ -277,10 +285,10 @@ def metrics_chart(
     labels = [ref.label for ref in progress.metrics]
     rows, omitted = _table(
         entries,
-        ["Date", *labels],
+        [_("Date"), *labels],
         lambda e: [_fmt(e.metrics.get(r.key), r.percent) for r in progress.metrics],
     )
-    return Chart(chart_id, title, desc, drawing, ["Date", *labels], rows, omitted)
+    return Chart(chart_id, title, desc, drawing, [_("Date"), *labels], rows, omitted)
 
 
 def frequency_chart(
@@ -291,7 +299,7 @@ def frequency_chart(
 ) -> Chart:
     """Evaluations per day or per week, as bars."""
     frequency, unit = progress.frequency, progress.frequency.unit
-    title = f"Evaluations per {unit}"
+    title = _("Evaluations per day") if unit == "day" else _("Evaluations per week")
     buckets = frequency.buckets
     if not buckets or not frequency.total:
         return _empty(chart_id, title)
@@ -319,7 +327,7 @@ def frequency_chart(
         title,
         desc,
         svg.frame(chart_id, title, desc, width, height, body, interactive=interactive),
-        [unit.capitalize() + " starting", "Evaluations"],
+        [_("Day starting") if unit == "day" else _("Week starting"), _("Evaluations")],
         rows[:MAX_TABLE_ROWS],
         max(len(rows) - MAX_TABLE_ROWS, 0),
     )
@@ -378,7 +386,7 @@ def _signed(value: float | None) -> str:
 
 
 def _empty(chart_id: str, title: str) -> Chart:
-    return Chart(chart_id, title, "No completed evaluations in this range yet.", "", [], [])
+    return Chart(chart_id, title, _("No completed evaluations in this range yet."), "", [], [])
 
 
 def all_charts(progress: ProgressOut, *, interactive: bool = False) -> list[Chart]:
