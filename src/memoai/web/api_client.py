@@ -95,6 +95,8 @@ class ApiResult:
     status: int
     data: Any = None
     errors: list[dict[str, Any]] = field(default_factory=list)
+    # The body as it came, for a caller that validates a large answer from bytes in one pass.
+    content: bytes = field(default=b"", repr=False)
 
     @property
     def ok(self) -> bool:
@@ -112,7 +114,8 @@ class ApiResult:
             body = None
         if not isinstance(body, dict):
             raise BackendUnavailable(f"the API answered {response.status_code} without JSON")
-        return cls(response.status_code, body.get("data"), list(body.get("errors") or []))
+        errors = list(body.get("errors") or [])
+        return cls(response.status_code, body.get("data"), errors, response.content)
 
 
 class ApiClient:

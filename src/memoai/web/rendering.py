@@ -181,11 +181,18 @@ def format_when(value: Any) -> str:
     """An ISO timestamp from the API as '3 Mar 2025, 14:05 UTC'."""
     if not value:
         return ""
+    return _when(str(value), translations.current())
+
+
+@lru_cache(maxsize=4096)
+def _when(value: str, language: str) -> str:
+    """Babel formats a date in ~0.1 ms; a page shows the same history's dates on every view,
+    so each (timestamp, language) is formatted once per process."""
     try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        return str(value)
-    return format_datetime(moment, "d MMM y, HH:mm 'UTC'", locale=translations.current())
+        return value
+    return format_datetime(moment, "d MMM y, HH:mm 'UTC'", locale=language)
 
 
 def guidance_levels(guidance: dict[Any, str]) -> list[tuple[int, str]]:
