@@ -54,10 +54,12 @@ system:
 llama: $(STAMP)
 	bash scripts/setup-llama.sh $(BIN)/python
 
-# The suite on every core (modules stay whole on one worker; the Redis ones share one), then
-# the few tests that load the whole machine or measure timings, alone.
+# The suite on every core, each module whole on one worker so its module-scoped servers start
+# once (loadscope: pytest-xdist 3.8's loadgroup no longer groups anything under pytest 9.2,
+# which silently ignores the group it appends to each test's id), then the few tests that
+# load the whole machine or measure timings, alone.
 test: system $(STAMP) catalogs llama lint typecheck
-	$(BIN)/pytest -q -p no:cacheprovider --durations=30 -n auto --dist loadgroup -m "not serial"
+	$(BIN)/pytest -q -p no:cacheprovider --durations=30 -n auto --dist loadscope -m "not serial"
 	$(BIN)/pytest -q -p no:cacheprovider --durations=10 -m serial
 
 test-fast: $(STAMP) catalogs

@@ -100,15 +100,3 @@ async def client(app_client: ApiClient) -> ApiClient:
     """A client with an anonymous session cookie."""
     await app_client.start_session()
     return app_client
-
-
-# Modules that share state outside their own temporary files (Redis keys and channels) run
-# on one pytest-xdist worker, one after the other; every other module is a unit of its own,
-# so its module-scoped servers start once. Without xdist the marks do nothing.
-SHARED_REDIS = {"test_ratelimit.py", "test_shared_lockout.py", "test_topology.py"}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        group = "redis" if item.path.name in SHARED_REDIS else str(item.path)
-        item.add_marker(pytest.mark.xdist_group(group))
