@@ -18,6 +18,7 @@ class ReportPDF(FPDF):
 
     footer_text = ""
     font_cache: FontCache = FONTS
+    characters: frozenset[int] = frozenset()  # all the document may draw (FontCache.key)
 
     def get_fallback_font(self, char: str, style: str = "") -> str | None:
         """The face chosen for the character's script (fpdf2's documented override point),
@@ -66,6 +67,9 @@ def render_pdf(data: ReportData, fonts: FontCache = FONTS) -> bytes:
     faces = memo_faces | progress_faces | revision_faces
     pdf = ReportPDF(format="A4", unit="mm")
     pdf.font_cache = fonts
+    pdf.characters = frozenset(
+        map(ord, _all_text([evaluation, progress_json, revision_json]) + _LITERALS)
+    )
     pdf.set_margins(16, 16, 16)
     pdf.set_auto_page_break(True, margin=18)
     pdf.set_title(evaluation.get("title") or "Memo feedback report")
@@ -84,6 +88,11 @@ def render_pdf(data: ReportData, fonts: FontCache = FONTS) -> bytes:
         data.generated_at,
     )
     return bytes(pdf.output())
+
+
+# What the report itself writes: ASCII, dashes, quotes, dots (a run set in a fallback face
+# keeps the punctuation that face has, so the face must map it).
+_LITERALS = "".join(map(chr, range(0x20, 0x7F))) + "\n\t–—·“”‘’…«»"
 
 
 def _all_text(value: Any) -> str:
