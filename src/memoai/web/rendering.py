@@ -15,6 +15,7 @@ from typing import Any
 import jinja2
 from babel.dates import format_datetime
 from babel.messages.extract import extract_javascript
+from markupsafe import Markup
 
 from memoai import scores, translations
 from memoai.language import DEFAULT as DEFAULT_LANGUAGE
@@ -230,6 +231,18 @@ def static_url(name: str) -> str:
     return f"/static/{name}?v={_static_version(name)}"
 
 
+def template_gettext(message: str, /, **variables: Any) -> Markup:
+    """{{ _("Hello %(name)s", name=x) }}: translated, then formatted with escaped values."""
+    return Markup(translations.gettext(message)) % variables  # noqa: S704 - our catalog's text
+
+
+def template_ngettext(singular: str, plural: str, num: int, /, **variables: Any) -> Markup:
+    """{{ ngettext("%(num)s memo", "%(num)s memos", n) }}, as Jinja's new-style ngettext."""
+    variables.setdefault("num", num)
+    text = translations.ngettext(singular, plural, num)
+    return Markup(text) % variables  # noqa: S704 - our catalog's text
+
+
 def make_environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
@@ -243,6 +256,10 @@ def make_environment() -> jinja2.Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         translations.gettext, translations.ngettext, newstyle=True
     )
+    # The same new-style semantics as the extension's own callables (every template
+    # autoescapes), called directly: a page calls _() hundreds of times, and the extension's
+    # wrappers go through Jinja's context three times a call.
+    env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext)
     env.filters.update(
         score=format_score,
         change=format_change,
