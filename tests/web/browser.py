@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -104,6 +105,27 @@ def run_server(
         yield server
     finally:
         stop_process(process)
+
+
+@contextmanager
+def login_server(
+    data_dir: Path, password: str, users: dict[str, bool], **env: str
+) -> Iterator[Server]:
+    """`memoai serve` in login mode on a copy of the configuration (saved edits are written
+    back to the files), with `users` (name: administrator or not) made by `memoai users create`
+    as an operator does, all with `password`."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    config_dir = data_dir / "config"
+    shutil.copytree(CONFIG_DIR, config_dir)
+    login = {"AUTH_ENABLED": "true", "JWT_SECRET_KEY": "j" * 40, "BCRYPT_ROUNDS": "4"}
+    with run_server("serve", data_dir, **login, CONFIG_DIR=str(config_dir), **env) as running:
+        secret = data_dir / "password.txt"
+        secret.write_text(password + "\n")
+        for name, admin in users.items():
+            command = [MEMOAI, "users", "create", name, "--password-file", str(secret)]
+            command += ["--admin"] if admin else []
+            subprocess.run(command, env=running.env, cwd=data_dir, check=True, capture_output=True)
+        yield running
 
 
 def wait_ready(server: Server, path: str, timeout: float = 120.0) -> None:

@@ -5,8 +5,6 @@ display name or a YAML comment that ran (an alert) or broke the CSP would fail t
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +12,6 @@ from typing import Any
 import pytest
 
 from tests.web import browser as b
-from tests.web.samples import CONFIG_DIR
 from tests.web.test_admin_pages import XSS, duplicate_id, rubric_text, with_criterion
 from tests.web.test_auth_browser import PASSWORD, evaluate_memo, sign_in
 from tests.web.test_browser import Watched, no_horizontal_scroll
@@ -33,21 +30,7 @@ def expect(locator: Any) -> Any:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[b.Server]:
     data_dir = tmp_path_factory.mktemp("admin")
-    config_dir = data_dir / "config"  # saved edits are written back to the files: a copy
-    shutil.copytree(CONFIG_DIR, config_dir)
-    env = {
-        "AUTH_ENABLED": "true",
-        "JWT_SECRET_KEY": "j" * 40,
-        "BCRYPT_ROUNDS": "4",
-        "CONFIG_DIR": str(config_dir),
-    }
-    with b.run_server("serve", data_dir, **env) as running:
-        secret = data_dir / "password.txt"
-        secret.write_text(PASSWORD + "\n")
-        for name, admin in (("root", True), ("bob", False)):
-            command = [b.MEMOAI, "users", "create", name, "--password-file", str(secret)]
-            command += ["--admin"] if admin else []
-            subprocess.run(command, env=running.env, cwd=data_dir, check=True, capture_output=True)
+    with b.login_server(data_dir, PASSWORD, {"root": True, "bob": False}) as running:
         yield running
 
 

@@ -5,15 +5,12 @@ desktop and phone sizes. Screenshots go to test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.web import browser as b
-from tests.web.samples import CONFIG_DIR
 from tests.web.test_auth_browser import PASSWORD, sign_in
 from tests.web.test_browser import Watched
 from tests.web.test_language_browser import choose_by_keyboard, html_lang, open_tab
@@ -39,20 +36,7 @@ def expect(locator: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[b.Server]:
-    data_dir = tmp_path_factory.mktemp("admin-es")
-    config_dir = data_dir / "config"
-    shutil.copytree(CONFIG_DIR, config_dir)
-    env = {
-        "AUTH_ENABLED": "true",
-        "JWT_SECRET_KEY": "j" * 40,
-        "BCRYPT_ROUNDS": "4",
-        "CONFIG_DIR": str(config_dir),
-    }
-    with b.run_server("serve", data_dir, **env) as running:
-        secret = data_dir / "password.txt"
-        secret.write_text(PASSWORD + "\n")
-        command = [b.MEMOAI, "users", "create", "root", "--password-file", str(secret), "--admin"]
-        subprocess.run(command, env=running.env, cwd=data_dir, check=True, capture_output=True)
+    with b.login_server(tmp_path_factory.mktemp("admin-es"), PASSWORD, {"root": True}) as running:
         yield running
 
 

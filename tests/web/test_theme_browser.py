@@ -9,7 +9,6 @@ other browser suites, and one server and one pair of evaluations serve every cas
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -43,17 +42,7 @@ def expect(locator: Any) -> Any:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[b.Server]:
     data_dir = tmp_path_factory.mktemp("theme")
-    env = {
-        "AUTH_ENABLED": "true",
-        "JWT_SECRET_KEY": "j" * 40,
-        "BCRYPT_ROUNDS": "4",
-        "DEBUG_MODE": "true",
-    }
-    with b.run_server("serve", data_dir, **env) as running:
-        secret = data_dir / "password.txt"
-        secret.write_text(PASSWORD + "\n")
-        command = [b.MEMOAI, "users", "create", "root", "--password-file", str(secret), "--admin"]
-        subprocess.run(command, env=running.env, cwd=data_dir, check=True, capture_output=True)
+    with b.login_server(data_dir, PASSWORD, {"root": True}, DEBUG_MODE="true") as running:
         yield running
 
 
