@@ -40,6 +40,7 @@ from fontTools import subset, ttLib
 from fontTools import unicodedata as ucd
 from fontTools import version as fonttools_version
 from fpdf import FPDF
+from fpdf.fonts import TTFFont
 
 log = logging.getLogger(__name__)
 
@@ -239,8 +240,17 @@ class FontCache:
     def install(self, pdf: FPDF) -> None:
         """Add the body face, both weights; the report's `get_fallback_font` adds the others
         as characters need them."""
-        pdf.add_font(FAMILY, "", self.body.regular)
-        pdf.add_font(FAMILY, "B", self.body.bold or self.body.regular)
+        self._add(pdf, FAMILY, "", self.body.regular)
+        self._add(pdf, FAMILY, "B", self.body.bold or self.body.regular)
+
+    def _add(
+        self, pdf: FPDF, family: str, style: str, path: Path, unicode_range: list[int] | None = None
+    ) -> None:
+        """`pdf.add_font`, then the parsed font's layout tables dropped (`_unlayout`)."""
+        pdf.add_font(family, style, path, unicode_range=unicode_range)
+        font = pdf.fonts[family.lower() + style]
+        if isinstance(font, TTFFont) and font.color_font is None:
+            _unlayout(font.ttfont)
 
     def key(self, pdf: FPDF, face: Face, bold: bool) -> tuple[str, str]:
         """The face's family and style in the document (bold only if the face has it), added
@@ -249,7 +259,7 @@ class FontCache:
         if face.family.lower() + style not in pdf.fonts:
             path = face.bold if style else face.regular
             assert path is not None
-            pdf.add_font(face.family, style, path, unicode_range=self._range(pdf, face, path))
+            self._add(pdf, face.family, style, path, self._range(pdf, face, path))
         return face.family, style
 
     def _range(self, pdf: FPDF, face: Face, path: Path) -> list[int] | None:
@@ -307,6 +317,19 @@ class FontCache:
         if self.emoji is None or self.emoji not in faces:
             cleaned = _FLAG.sub(_flag_name, cleaned)
         return cleaned, faces
+
+
+# Tables fpdf2 drops when it subsets a font on output, but only after fontTools has parsed
+# the layout ones (it looks for formats beyond 64k glyphs first): a third of the output time.
+# HarfBuzz shapes from the font file, not from fontTools' copy, so they go at once.
+_UNUSED_TABLES = ("GSUB", "GPOS", "GDEF", "kern", "MATH", "BASE", "JSTF", "vhea", "vmtx", "VORG")
+
+
+def _unlayout(font: ttLib.TTFont) -> None:
+    """Remove from fontTools' parse of a font what fpdf2 never writes into a PDF."""
+    for tag in _UNUSED_TABLES:
+        if tag in font:
+            del font[tag]
 
 
 def face_of(fonts: FontCache, ch: str) -> Face | None:
