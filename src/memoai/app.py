@@ -44,6 +44,7 @@ from memoai.progress.router import router as progress_router
 from memoai.runtime import Runtime
 from memoai.sessions.router import router as sessions_router
 from memoai.settings import Settings, get_settings
+from memoai.translations import LanguageMiddleware
 
 log = logging.getLogger("memoai")
 DRAIN_SECONDS = 30.0
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hsts=bool(settings.https_only),
         trusted_proxies=settings.forwarded_allow_ips,
     )
+    app.add_middleware(LanguageMiddleware)  # outermost: every answer in the reader's language
     app.include_router(health_router)
     app.include_router(sessions_router)
     app.include_router(auth_router)

@@ -4,7 +4,8 @@ Catalogs live in src/memoai/locale/<lang>/LC_MESSAGES/messages.po (English is th
 so it has none). `make catalogs` and the Docker builds compile them to .mo; without a current
 .mo the .po is compiled in memory, so a fresh checkout or an edited catalog still shows its
 translations. The language of the request being answered is a context variable, set once per
-request by the app's middleware, so any code that renders text for that request reads it.
+request by LanguageMiddleware (on the API app and on the web app alike: the switch's cookie,
+else Accept-Language), so any code that renders text for that request reads it.
 """
 
 from __future__ import annotations
@@ -12,16 +13,24 @@ from __future__ import annotations
 import gettext as stdlib_gettext
 import io
 from contextvars import ContextVar, Token
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
+from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, get_decimal_symbol
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from memoai.language import DEFAULT, LANGUAGES, Language
+from memoai import scores
+from memoai.language import DEFAULT, LANGUAGES, Language, negotiate
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "messages"
+LANGUAGE_COOKIE = "memoai_lang"  # the web's language switch; the API reads it too
 
 _current: ContextVar[Language] = ContextVar("reader_language", default=DEFAULT)
 
@@ -69,3 +78,72 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, count: int) -> str:
     return catalog(_current.get()).ngettext(singular, plural, count)
+
+
+def when(moment: date | datetime, pattern: str = "d MMM y") -> str:
+    """A date or time in the reader's language, by a CLDR pattern ("MMM" is the language's
+    abbreviated month: "Mar" in English, "mar" in Spanish)."""
+    return _formatted(moment, pattern, _current.get())
+
+
+@lru_cache(maxsize=8192)
+def _formatted(moment: date | datetime, pattern: str, language: str) -> str:
+    """Babel formats a date in ~0.1 ms; charts and reports show the same dates again and again."""
+    if isinstance(moment, datetime):
+        return format_datetime(moment, pattern, locale=language)
+    return format_date(moment, pattern, locale=language)
+
+
+def number(value: float, pattern: str = "#,##0.#") -> str:
+    """A number in the reader's language (decimal comma in Spanish)."""
+    return format_decimal(value, pattern, locale=_current.get())
+
+
+def score(value: float | None) -> str:
+    """A score as memoai.scores shows it (one rounding rule), with the language's decimal sign."""
+    return decimals(scores.text(value))
+
+
+def signed(delta: float | None) -> str:
+    """A change of scores as memoai.scores shows it, with the language's decimal sign."""
+    return decimals(scores.signed(delta))
+
+
+def decimals(text: str) -> str:
+    """A number already written with a decimal point, with the language's decimal sign."""
+    language = _current.get()
+    return text if language == DEFAULT else text.replace(".", _decimal_symbol(language))
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def _decimal_symbol(language: Language) -> str:
+    return str(get_decimal_symbol(language))
+
+
+def chosen(cookie: str | None) -> Language | None:
+    """The language the reader chose with the switch, if the cookie names one we speak."""
+    return cast(Language, cookie) if cookie in LANGUAGES else None
+
+
+def request_language(request: Request) -> Language:
+    """The switch's choice (its cookie), else the browser's Accept-Language."""
+    return chosen(request.cookies.get(LANGUAGE_COOKIE)) or negotiate(
+        request.headers.get("accept-language")
+    )
+
+
+class LanguageMiddleware:
+    """Answer each request in its reader's language (ASGI middleware of the API and the web)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = use(request_language(Request(scope)))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            reset(token)

@@ -15,8 +15,9 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from memoai.evaluations.comment_schemas import AddressedItem, Verdict
+from memoai.translations import N_
 
-RULE = (
+RULE = N_(  # shown in the reader's language (memoai.evaluations.comments)
     "rule: a comment of the previous version counts as addressed when its quoted passage no "
     "longer appears verbatim in the new text and the new evaluation raises no comment of the "
     "same kind on an overlapping passage (the passage's place in the new text is found by a "

@@ -32,6 +32,8 @@ from memoai.evaluations.comment_schemas import (
 )
 from memoai.evaluations.models import Evaluation, Status, Submission
 from memoai.evaluations.schemas import EvaluationOut
+from memoai.translations import gettext as _
+from memoai.translations import ngettext
 
 
 class CommentState(Base):
@@ -80,9 +82,16 @@ def counts(comments: Sequence[dict[str, Any]]) -> CommentCounts:
     states = Counter(str(c["state"]) for c in comments)
     done, dismissed = states["done"], states["dismissed"]
     total = len(comments)
-    text = f"{done + dismissed} of {total} comment{'s' if total != 1 else ''} addressed"
+    text = ngettext(
+        "%(addressed)s of %(num)s comment addressed",
+        "%(addressed)s of %(num)s comments addressed",
+        total,
+    ) % {"addressed": done + dismissed, "num": total}
     if done + dismissed:
-        text += f" ({done} done, {dismissed} dismissed)"
+        text += " " + _("(%(done)s done, %(dismissed)s dismissed)") % {
+            "done": done,
+            "dismissed": dismissed,
+        }
     return CommentCounts(
         total=total,
         done=done,
@@ -145,13 +154,16 @@ async def revision_report(
     items = judge(old_text, earlier, out.text_content, out.segment_feedback)
     addressed = sum(item.addressed for item in items)
     marked = sum(item.writer_state == "done" for item in items)
-    text = (
-        f"{addressed} of {len(items)} comment{'s' if len(items) != 1 else ''} on the previous "
-        f"version addressed by the rule; you marked {marked} done"
-    )
+    text = ngettext(
+        "%(addressed)s of %(num)s comment on the previous version addressed by the rule; "
+        "you marked %(marked)s done",
+        "%(addressed)s of %(num)s comments on the previous version addressed by the rule; "
+        "you marked %(marked)s done",
+        len(items),
+    ) % {"addressed": addressed, "num": len(items), "marked": marked}
     return RevisionReport(
         previous_evaluation_id=previous_id,
-        addressed_by=RULE,
+        addressed_by=_(RULE),
         addressed=addressed,
         total=len(items),
         marked_done=marked,

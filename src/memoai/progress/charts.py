@@ -12,13 +12,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from memoai import scores
+from memoai import translations
 from memoai.progress import chains, svg
 from memoai.progress.schemas import ProgressOut, TimelineEntry
 from memoai.translations import gettext as _
+from memoai.translations import ngettext, when
 
 BAR = "#60a5fa"
 MAX_TABLE_ROWS = 50
+DAY = "dd MMM y"  # 03 Mar 2025 / 03 mar 2025: the month in the reader's language (Babel)
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ def _table(
 def _fmt(value: float | None, percent: bool = False) -> str:
     if value is None:
         return "–"
-    return f"{value * 100:.0f}%" if percent else svg.num(value)
+    return f"{value * 100:.0f}%" if percent else translations.decimals(svg.num(value))
 
 
 def _score_ticks(scale: dict[str, int]) -> list[float]:
@@ -69,19 +71,24 @@ def _score_ticks(scale: dict[str, int]) -> list[float]:
 def _span_text(entries: Sequence[TimelineEntry]) -> str:
     first, last = entries[0].created_at, entries[-1].created_at
     count = len(entries)
-    noun = "evaluation" if count == 1 else "evaluations"
     if first.date() == last.date():
-        return f"{count} {noun} on {first:%d %b %Y}"
-    return f"{count} {noun} from {first:%d %b %Y} to {last:%d %b %Y}"
+        return ngettext(
+            "%(num)s evaluation on %(date)s", "%(num)s evaluations on %(date)s", count
+        ) % {"num": count, "date": when(first, DAY)}
+    return ngettext(
+        "%(num)s evaluation from %(first)s to %(last)s",
+        "%(num)s evaluations from %(first)s to %(last)s",
+        count,
+    ) % {"num": count, "first": when(first, DAY), "last": when(last, DAY)}
 
 
 def _versions_text(versions: Sequence[str]) -> str:
     if len(versions) < 2:
         return ""
-    return (
-        f" Scores come from {len(versions)} rubric versions ({', '.join(versions)}); each "
-        "version is drawn as its own line and they are not joined."
-    )
+    return " " + _(
+        "Scores come from %(num)s rubric versions (%(versions)s); each version is drawn as its "
+        "own line and they are not joined."
+    ) % {"num": len(versions), "versions": ", ".join(versions)}
 
 
 def overall_chart(
@@ -106,7 +113,12 @@ def overall_chart(
             e.created_at,
             e.overall_score,
             e.rubric_version,
-            f"{named[e.evaluation_id]}: overall {scores.text(e.overall_score)} / {high}"
+            _("%(point)s: overall %(score)s / %(high)s")
+            % {
+                "point": named[e.evaluation_id],
+                "score": translations.score(e.overall_score),
+                "high": high,
+            }
             if named
             else "",
         )
@@ -135,17 +147,26 @@ def overall_chart(
         versions, current, 50 if not size.narrow else 16, 240, font=size.font, stacked=size.narrow
     )
     stats = progress.stats.overall
-    desc = f"{_span_text(entries)}, on a scale of {scale.get('min', 1)} to {scale.get('max', 5)}."
+    desc = _("%(span)s, on a scale of %(low)s to %(high)s.") % {
+        "span": _span_text(entries),
+        "low": scale.get("min", 1),
+        "high": scale.get("max", 5),
+    }
     if stats.count:
-        desc += (
-            f" Latest {scores.text(stats.last)}, first {scores.text(stats.first)}, "
-            f"best {scores.text(stats.best)}."
-        )
+        desc += " " + _("Latest %(last)s, first %(first)s, best %(best)s.") % {
+            "last": translations.score(stats.last),
+            "first": translations.score(stats.first),
+            "best": translations.score(stats.best),
+        }
     desc += _versions_text(versions)
     rows, omitted = _table(
         entries,
         [_("Date"), _("Memo"), _("Overall"), _("Rubric version")],
-        lambda e: [memo_names[e.evaluation_id], scores.text(e.overall_score), e.rubric_version],
+        lambda e: [
+            memo_names[e.evaluation_id],
+            translations.score(e.overall_score),
+            e.rubric_version,
+        ],
     )
     frame = svg.frame(chart_id, title, desc, width, height, body, interactive=interactive)
     return Chart(
@@ -165,8 +186,10 @@ def memo_versions(entries: Sequence[TimelineEntry]) -> dict[Any, str]:
     names = {}
     for entry in entries:
         version = placed[entry.evaluation_id].version
-        which = f" (version {version})" if version and version > 1 else ""
-        names[entry.evaluation_id] = f"{entry.title or 'Untitled memo'}{which}"
+        title = entry.title or _("Untitled memo")
+        if version and version > 1:
+            title = _("%(title)s (version %(version)s)") % {"title": title, "version": version}
+        names[entry.evaluation_id] = title
     return names
 
 
@@ -177,7 +200,7 @@ def point_names(entries: Sequence[TimelineEntry], interactive: bool) -> dict[Any
         return {}
     memos = memo_versions(entries)
     return {
-        e.evaluation_id: f"{memos[e.evaluation_id]}, {e.created_at.day} {e.created_at:%b %Y %H:%M}"
+        e.evaluation_id: f"{memos[e.evaluation_id]}, {when(e.created_at, 'd MMM y HH:mm')}"
         for e in entries
     }
 
@@ -217,11 +240,15 @@ def criteria_chart(
     ]
     versions = _versions(entries)
     latest = [
-        f"{s.label} {_fmt(s.last)} (change {_signed(s.change)})"
+        _("%(criterion)s %(score)s (change %(change)s)")
+        % {"criterion": s.label, "score": _fmt(s.last), "change": _signed(s.change)}
         for s in progress.stats.criteria
         if s.count
     ]
-    desc = f"{_span_text(entries)}. Latest scores: {'; '.join(latest) or 'none'}."
+    desc = _("%(span)s. Latest scores: %(scores)s.") % {
+        "span": _span_text(entries),
+        "scores": "; ".join(latest) or _("none"),
+    }
     desc += _versions_text(versions)
     drawing = svg.grid(
         chart_id,
@@ -266,23 +293,23 @@ def metrics_chart(
                 e.created_at,
                 None if v is None else v * scale,
                 "metrics",
-                f"{named[e.evaluation_id]}: {ref.label} {_fmt(v, ref.percent)}" if named else "",
+                f"{named[e.evaluation_id]}: {_(ref.label)} {_fmt(v, ref.percent)}" if named else "",
             )
             for e, v in zip(entries, values, strict=True)
         ]
-        panels.append(svg.Panel(ref.label, points, 0.0, ticks[-1], ticks, fmt))
-    desc = (
-        f"{_span_text(entries)}. Latest: "
-        + "; ".join(
-            f"{ref.label} {_fmt(s.last, ref.percent)}"
-            for ref, s in zip(progress.metrics, progress.stats.metrics, strict=True)
-        )
-        + ". Metrics are counted from the text and do not depend on the rubric."
+        panels.append(svg.Panel(_(ref.label), points, 0.0, ticks[-1], ticks, fmt))
+    latest = "; ".join(
+        f"{_(ref.label)} {_fmt(s.last, ref.percent)}"
+        for ref, s in zip(progress.metrics, progress.stats.metrics, strict=True)
     )
+    desc = _(
+        "%(span)s. Latest: %(values)s. Metrics are counted from the text and do not depend on "
+        "the rubric."
+    ) % {"span": _span_text(entries), "values": latest}
     drawing = svg.grid(
         chart_id, title, desc, panels, "metrics", [], size=size, interactive=interactive
     )
-    labels = [ref.label for ref in progress.metrics]
+    labels = [_(ref.label) for ref in progress.metrics]
     rows, omitted = _table(
         entries,
         [_("Date"), *labels],
@@ -306,21 +333,22 @@ def frequency_chart(
     width, height = size.width, 166 if not size.narrow else 190
     body = _bars(
         [b.count for b in buckets],
-        [f"{b.start.day} {b.start:%b}" for b in buckets],
-        [
-            f"{unit.capitalize()} starting {b.start.day} {b.start:%b %Y}: "
-            f"{b.count} evaluation{'' if b.count == 1 else 's'}"
-            for b in buckets
-        ],
+        [when(b.start, "d MMM") for b in buckets],
+        [_bucket_name(unit, b.start, b.count) for b in buckets],
         size,
         interactive,
     )
     busiest = max(buckets, key=lambda b: b.count)
-    desc = (
-        f"{frequency.total} evaluation{'' if frequency.total == 1 else 's'} in {len(buckets)} "
-        f"{unit}{'' if len(buckets) == 1 else 's'}; the busiest {unit} "
-        f"(starting {busiest.start:%d %b %Y}) had {busiest.count}."
-    )
+    total, spans = frequency.total, len(buckets)
+    counted = ngettext("%(num)s evaluation", "%(num)s evaluations", total) % {"num": total}
+    if unit == "day":
+        within = ngettext("in %(num)s day", "in %(num)s days", spans) % {"num": spans}
+        busiest_text = _("the busiest day (starting %(date)s) had %(num)s.")
+    else:
+        within = ngettext("in %(num)s week", "in %(num)s weeks", spans) % {"num": spans}
+        busiest_text = _("the busiest week (starting %(date)s) had %(num)s.")
+    busy = busiest_text % {"date": when(busiest.start, DAY), "num": busiest.count}
+    desc = f"{counted} {within}; {busy}"
     rows = [[f"{b.start:%Y-%m-%d}", str(b.count)] for b in reversed(buckets) if b.count]
     return Chart(
         chart_id,
@@ -330,6 +358,28 @@ def frequency_chart(
         [_("Day starting") if unit == "day" else _("Week starting"), _("Evaluations")],
         rows[:MAX_TABLE_ROWS],
         max(len(rows) - MAX_TABLE_ROWS, 0),
+    )
+
+
+def _bucket_name(unit: str, start: Any, count: int) -> str:
+    """ "Week starting 3 Mar 2025: 2 evaluations", what a bar stands for."""
+    values = {"date": when(start, "d MMM y"), "num": count}
+    if unit == "day":
+        return (
+            ngettext(
+                "Day starting %(date)s: %(num)s evaluation",
+                "Day starting %(date)s: %(num)s evaluations",
+                count,
+            )
+            % values
+        )
+    return (
+        ngettext(
+            "Week starting %(date)s: %(num)s evaluation",
+            "Week starting %(date)s: %(num)s evaluations",
+            count,
+        )
+        % values
     )
 
 
@@ -382,7 +432,7 @@ def _opt(value: int | None) -> float | None:
 
 
 def _signed(value: float | None) -> str:
-    return scores.signed(value)
+    return translations.signed(value)
 
 
 def _empty(chart_id: str, title: str) -> Chart:

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from memoai.translations import N_
+
 RangeName = Literal["week", "month", "quarter", "all"]
 RANGE_DAYS: dict[str, int | None] = {"week": 7, "month": 30, "quarter": 91, "all": None}
 
@@ -22,12 +24,12 @@ class MetricRef(BaseModel):
 
 # The writing metrics progress follows, in display order (keys of analysis.metrics).
 METRICS: tuple[MetricRef, ...] = (
-    MetricRef(key="words", label="Words"),
-    MetricRef(key="mean_sentence_length", label="Words per sentence"),
-    MetricRef(key="readability_grade", label="Reading grade"),
-    MetricRef(key="passive_share", label="Passive voice", percent=True),
-    MetricRef(key="numbers_count", label="Figures"),
-    MetricRef(key="long_sentences", label="Long sentences"),
+    MetricRef(key="words", label=N_("Words")),
+    MetricRef(key="mean_sentence_length", label=N_("Words per sentence")),
+    MetricRef(key="readability_grade", label=N_("Reading grade")),
+    MetricRef(key="passive_share", label=N_("Passive voice"), percent=True),
+    MetricRef(key="numbers_count", label=N_("Figures")),
+    MetricRef(key="long_sentences", label=N_("Long sentences")),
 )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 
-from memoai import scores
+from memoai import scores, translations
 from memoai.db import Executor
 from memoai.evaluations.comment_schemas import CommentCounts
 from memoai.evaluations.models import Evaluation, Status
@@ -16,6 +16,7 @@ from memoai.progress.chains import criterion_deltas, overall_delta
 from memoai.progress.rows import ROWS, EvalRow, fetch, latest, row_of
 from memoai.progress.trends import streak_days
 from memoai.sessions.caller import Caller
+from memoai.translations import gettext as _
 
 History = list[tuple[Any, float | None, str, datetime]]
 # (id, overall, rubric version, time) of the owner's completed evaluations up to a time.
@@ -114,27 +115,37 @@ def _best_improvement(previous: EvalRow | None, current: EvalRow) -> dict[str, A
 
 
 def headline(summary: dict[str, Any], previous: EvalRow | None, current: EvalRow) -> str:
-    """One sentence a writer can read at a glance: how this version moved from the last."""
+    """One sentence a writer can read at a glance, in the reader's language: how this version
+    moved from the last."""
     if previous is None:
-        return "The first version of this memo. Revise it to see how your scores change."
+        return _("The first version of this memo. Revise it to see how your scores change.")
     if not summary["comparable"]:
-        return (
-            f"Scored with rubric version {current.rubric_version}, unlike the previous version "
-            f"({previous.rubric_version}), so the scores are not compared."
-        )
+        return _(
+            "Scored with rubric version %(current)s, unlike the previous version "
+            "(%(previous)s), so the scores are not compared."
+        ) % {"current": current.rubric_version, "previous": previous.rubric_version}
     delta = summary["overall_delta"]
-    before, after = scores.text(previous.overall_score), scores.text(current.overall_score)
+    before = translations.score(previous.overall_score)
+    after = translations.score(current.overall_score)
     if delta is None:
-        text = "Compared with the previous version of this memo."
+        text = _("Compared with the previous version of this memo.")
     elif delta == 0:
-        text = f"Same overall score as the previous version of this memo ({after})."
+        text = _("Same overall score as the previous version of this memo (%(score)s).") % {
+            "score": after
+        }
     else:
-        direction = "Up" if delta > 0 else "Down"
-        text = (
-            f"{direction} {scores.text(abs(delta))} from the previous version of this memo "
-            f"({before} → {after})."
+        moved = (
+            _("Up %(change)s from the previous version of this memo (%(before)s → %(after)s).")
+            if delta > 0
+            else _(
+                "Down %(change)s from the previous version of this memo (%(before)s → %(after)s)."
+            )
         )
+        text = moved % {"change": translations.score(abs(delta)), "before": before, "after": after}
     best = summary["best_improvement"]
     if best:
-        text += f" Biggest gain: {best['name']} (+{best['delta']})."
+        text += " " + _("Biggest gain: %(criterion)s (+%(change)s).") % {
+            "criterion": best["name"],
+            "change": best["delta"],
+        }
     return text

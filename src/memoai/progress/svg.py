@@ -13,6 +13,9 @@ from datetime import datetime, timedelta
 from html import escape
 from itertools import pairwise
 
+from memoai.translations import gettext as _
+from memoai.translations import when
+
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 INK, MUTED, GRID, AXIS = "#0f172a", "#475569", "#e2e8f0", "#94a3b8"
 CURRENT, OLDER = "#2563eb", "#64748b"
@@ -96,10 +99,10 @@ def line(x1: float, y1: float, x2: float, y2: float, stroke: str, dash: str = ""
 
 def _date_label(moment: datetime, first: datetime, last: datetime) -> str:
     if last - first > timedelta(days=330):
-        return f"{moment:%b %Y}"
+        return when(moment, "MMM y")
     if first.date() == last.date():
         return f"{moment:%H:%M}"
-    return f"{moment.day} {moment:%b}"
+    return when(moment, "d MMM")
 
 
 def _label_indexes(count: int, wanted: int = 4) -> list[int]:
@@ -121,7 +124,7 @@ def axis_labels(moments: Sequence[datetime], wanted: int = 4) -> list[tuple[int,
         if all(label != text for _, text in shown):
             shown.append((index, label))
     if first.date() == last.date() and len(moments) > 1:  # times alone: say which day
-        shown[0] = (shown[0][0], f"{first.day} {first:%b} {shown[0][1]}")
+        shown[0] = (shown[0][0], f"{when(first, 'd MMM')} {shown[0][1]}")
     return shown
 
 
@@ -299,8 +302,12 @@ def legend(
             f'<path d="M{num(gx)} {num(gy - 4)} L{num(gx + 22)} {num(gy - 4)}" '
             f'stroke="{colour}" stroke-width="2"{dashed}/>'
         )
-        note = "current" if group == current else "earlier"
-        out.append(text(gx + 28, gy, f"Rubric {group} ({note})", size=font))
+        label = (
+            _("Rubric %(version)s (current)")
+            if group == current
+            else _("Rubric %(version)s (earlier)")
+        )
+        out.append(text(gx + 28, gy, label % {"version": group}, size=font))
     return out
 
 

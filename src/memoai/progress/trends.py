@@ -18,6 +18,7 @@ from memoai.progress.schemas import (
     SeriesStats,
     TimelineEntry,
 )
+from memoai.translations import N_
 
 MAX_BUCKETS = 104  # two years of weeks: older activity is summed into the first bucket
 
@@ -98,7 +99,7 @@ def current_version_stats(
     """Statistics over the current rubric version's entries: scores never mix versions."""
     current = entries[-1].rubric_version if entries else None
     same = [e for e in entries if e.rubric_version == current]
-    overall = stats("overall", "Overall score", [e.overall_score for e in same])
+    overall = stats("overall", N_("Overall score"), [e.overall_score for e in same])
     by_criterion = [
         stats(r.criterion_id, r.name, [e.scores.get(r.criterion_id) for e in same])
         for r in refs
