@@ -42,6 +42,8 @@ from fontTools import version as fonttools_version
 from fpdf import FPDF
 from fpdf.fonts import TTFFont
 
+from memoai.export.prepared import Prepared
+
 log = logging.getLogger(__name__)
 
 VENDORED = Path(__file__).resolve().parent / "fonts"
@@ -107,6 +109,7 @@ class FontCache:
         self._cmaps: dict[Path, frozenset[int]] = {}
         self._scripts: dict[str, Face | None] = {}
         self._missing: set[str] = set()
+        self.prepared = Prepared(cache)
         noto = _face(FAMILY, "NotoSans", dirs)
         vendored = Face(FAMILY, VENDORED / "DejaVuSans.ttf", VENDORED / "DejaVuSans-Bold.ttf")
         self.body = noto if noto is not None and noto.bold is not None else vendored
@@ -246,7 +249,10 @@ class FontCache:
     def _add(
         self, pdf: FPDF, family: str, style: str, path: Path, unicode_range: list[int] | None = None
     ) -> None:
-        """`pdf.add_font`, then the parsed font's layout tables dropped (`_unlayout`)."""
+        """`pdf.add_font` with the face's slim copy once it exists (`prepared`; not for the
+        colour emoji), then the parsed font's layout tables dropped (`_unlayout`)."""
+        if self.emoji is None or path != self.emoji.regular:
+            path = self.prepared.path(path)
         pdf.add_font(family, style, path, unicode_range=unicode_range)
         font = pdf.fonts[family.lower() + style]
         if isinstance(font, TTFFont) and font.color_font is None:
