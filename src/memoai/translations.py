@@ -21,7 +21,7 @@ from typing import cast
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal, get_decimal_symbol
+from babel.numbers import format_decimal, format_percent, get_decimal_symbol
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -97,6 +97,11 @@ def _formatted(moment: date | datetime, pattern: str, language: str) -> str:
 def number(value: float, pattern: str = "#,##0.#") -> str:
     """A number in the reader's language (decimal comma in Spanish)."""
     return format_decimal(value, pattern, locale=_current.get())
+
+
+def percent(share: float) -> str:
+    """A share (0.35) as a percentage in the reader's language: 35% in English, 35 % in Spanish."""
+    return format_percent(share, locale=_current.get())
 
 
 def score(value: float | None) -> str:

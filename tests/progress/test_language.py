@@ -44,7 +44,7 @@ async def test_the_progress_headline_and_counts_follow_the_readers_language(api:
         counts = spanish["comment_counts"]
         assert counts["text"].startswith(f"0 de {counts['total']} comentario"), counts["text"]
         report = spanish["revision_report"]
-        assert "de la versión anterior" in report["text"] and "marcaste" in report["text"]
+        assert "de la versión anterior" in report["text"] and "usted marcó" in report["text"]
         assert report["addressed_by"].startswith("regla:")
     assert english["progress_summary"]["headline"] == second["progress_summary"]["headline"]
     assert " comment" in english["comment_counts"]["text"]

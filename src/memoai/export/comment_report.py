@@ -6,21 +6,45 @@ from __future__ import annotations
 from typing import Any
 
 from memoai.export.layout import BAD, GOOD, LINE, MUTED, TEXT_2, Layout, Style
+from memoai.translations import N_
+from memoai.translations import gettext as _
 
 TAG = Style(size=9, bold=True, color=TEXT_2)
 _VERDICTS = {
-    "passage_changed": ("Addressed by the rule: the passage changed", GOOD),
-    "passage_removed": ("Addressed by the rule: the passage was removed", GOOD),
-    "passage_unchanged": ("Not addressed: the passage is unchanged", BAD),
-    "raised_again": ("Not addressed: this version comments on it again", BAD),
+    "passage_changed": (N_("Addressed by the rule: the passage changed"), GOOD),
+    "passage_removed": (N_("Addressed by the rule: the passage was removed"), GOOD),
+    "passage_unchanged": (N_("Not addressed: the passage is unchanged"), BAD),
+    "raised_again": (N_("Not addressed: this version comments on it again"), BAD),
 }
+# The API's words for a comment's kind, severity and mark (the same as the web's terms).
+_WORDS = {
+    "structure": N_("structure"),
+    "evidence": N_("evidence"),
+    "clarity": N_("clarity"),
+    "tone": N_("tone"),
+    "ask": N_("ask"),
+    "risk": N_("risk"),
+    "must": N_("must"),
+    "should": N_("should"),
+    "could": N_("could"),
+    "open": N_("open"),
+    "done": N_("done"),
+    "dismissed": N_("dismissed"),
+}
+_MARKS = {"done": N_("you marked it done"), "dismissed": N_("you dismissed it")}
+
+
+def word(value: object) -> str:
+    """One of the API's fixed words in the reader's language; anything else as it came."""
+    text = str(value)
+    return _(_WORDS[text]) if text in _WORDS else text
 
 
 def tags(comment: dict[str, Any]) -> str:
     """'Clarity · could · Done': what the comment is about, how much it matters, its mark."""
-    kind = str(comment.get("kind") or "clarity").capitalize()
-    severity = str(comment.get("severity") or "should")
-    state = str(comment.get("state") or "open").capitalize()
+    kind = word(comment.get("kind") or "clarity").capitalize()
+    severity = word(comment.get("severity") or "should")
+    state = word(comment.get("state") or "open").capitalize()
     return f"{kind} · {severity} · {state}"
 
 
@@ -37,7 +61,7 @@ def earlier_comments(out: Layout, evaluation: dict[str, Any]) -> None:
     report = evaluation.get("revision_report")
     if not report or not report.get("items"):
         return
-    out.heading("Comments on the previous version")
+    out.heading(_("Comments on the previous version"))
     out.text(str(report["text"]) + ".", Style(size=9.5, color=TEXT_2))
     out.gap(1)
     rule = str(report["addressed_by"])
@@ -47,14 +71,14 @@ def earlier_comments(out: Layout, evaluation: dict[str, Any]) -> None:
     for item in report["items"]:
         out.ensure(16)
         verdict, colour = _VERDICTS[item["verdict"]]
+        verdict = _(verdict)
         out.runs([(f"“{item['segment']}”", quote)], indent=3, bar=LINE)
-        mark = {"done": "you marked it done", "dismissed": "you dismissed it"}.get(
-            item["writer_state"], "not marked by you"
-        )
+        marked = _MARKS.get(item["writer_state"])
+        mark = _(marked) if marked else _("not marked by you")
         out.runs(
             [
                 (f"{verdict}. ", Style(size=9, bold=True, color=colour)),
-                (f"{str(item['kind']).capitalize()} · {item['severity']} · {mark}", TAG),
+                (f"{word(item['kind']).capitalize()} · {word(item['severity'])} · {mark}", TAG),
             ],
             indent=3,
         )

@@ -1,4 +1,9 @@
-"""The caller's evaluation history as flat rows, for CSV and JSON downloads."""
+"""The caller's evaluation history as flat rows, for CSV and JSON downloads.
+
+The JSON keeps the API's field names; the CSV's header row is in the reader's language (in
+English the field names themselves, which scripts read; in Spanish the columns' names), and so
+are its yes/no cells. Criterion columns keep the rubric's ids, the same in every language.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +18,31 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from memoai import scores
 from memoai.evaluations.models import Evaluation, Submission
 from memoai.evaluations.service import owned_by, provider_label
+from memoai.language import DEFAULT
 from memoai.progress.schemas import METRICS
 from memoai.sessions.caller import Caller
 from memoai.spreadsheets import safe_cell
+from memoai.translations import N_, current
+from memoai.translations import gettext as _
 
 KEY_METRICS = [m.key for m in METRICS] + ["has_explicit_ask"]
+# The CSV's column names for a reader of another language than English.
+HEADINGS = {
+    "id": N_("Evaluation id"),
+    "created_at": N_("Evaluated at (UTC)"),
+    "status": N_("Status"),
+    "title": N_("Title"),
+    "overall_score": N_("Overall score"),
+    "scale_min": N_("Lowest score of the scale"),
+    "scale_max": N_("Highest score of the scale"),
+    **{m.key: m.label for m in METRICS},
+    "has_explicit_ask": N_("Explicit ask"),
+    "provider": N_("Provider"),
+    "model": N_("Model"),
+    "rubric_version": N_("Rubric version"),
+    "submission_id": N_("Memo version id"),
+    "revision_of": N_("Revises memo version id"),
+}
 
 
 async def history(db: AsyncSession, caller: Caller) -> tuple[list[dict[str, Any]], list[str]]:
@@ -82,7 +107,7 @@ def to_csv(items: Sequence[dict[str, Any]], criteria: Sequence[str]) -> str:
     ]  # fmt: skip
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
+    writer.writerow(headings(columns))
     for item in items:
         row = {
             **item,
@@ -95,9 +120,16 @@ def to_csv(items: Sequence[dict[str, Any]], criteria: Sequence[str]) -> str:
     return buffer.getvalue()
 
 
+def headings(columns: Sequence[str]) -> list[str]:
+    """The header row: the field names in English, the columns' names in another language."""
+    if current() == DEFAULT:
+        return list(columns)
+    return [_(HEADINGS[c]) if c in HEADINGS else c for c in columns]
+
+
 def _plain(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else "no"  # "no" is also the Spanish word
     return value

@@ -1,4 +1,8 @@
-"""The sections of the PDF report, in reading order, drawn with the layout helpers."""
+"""The sections of the PDF report, in reading order, drawn with the layout helpers.
+
+Every heading, label and sentence is in the reader's language (memoai.translations: the
+request's language is copied into the rendering thread), numbers and dates by Babel.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from memoai import scores
+from memoai import scores, translations
 from memoai.export import comment_report
 from memoai.export.layout import (
     BAD,
@@ -27,6 +31,8 @@ from memoai.export.layout import (
 )
 from memoai.progress import chains, charts, diff
 from memoai.progress.schemas import ChainVersion, ProgressOut
+from memoai.translations import N_, ngettext, when
+from memoai.translations import gettext as _
 
 MID = (180, 83, 9)
 # The charts carry <title>/<desc> for screen readers on the web page; fpdf2 skips them (a PDF
@@ -34,18 +40,18 @@ MID = (180, 83, 9)
 logging.getLogger("fpdf.svg").setLevel(logging.ERROR)
 LABEL = Style(size=10.5, bold=True, color=INK)
 RECENT_ROWS = 12
-METRIC_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("words", "Words", "int"),
-    ("sentences", "Sentences", "int"),
-    ("paragraphs", "Paragraphs", "int"),
-    ("mean_sentence_length", "Words per sentence", "num"),
-    ("long_sentences", "Long sentences (over 30 words)", "int"),
-    ("readability_grade", "Reading grade (Flesch–Kincaid)", "num"),
-    ("flesch_reading_ease", "Reading ease (Flesch)", "num"),
-    ("passive_share", "Sentences in passive voice", "pct"),
-    ("numbers_count", "Figures", "int"),
-    ("has_headers", "Memo header (To, From, Date, Subject)", "bool"),
-    ("has_explicit_ask", "Explicit ask", "bool"),
+METRIC_ROWS: tuple[tuple[str, str, str], ...] = (  # labels translated where drawn
+    ("words", N_("Words"), "int"),
+    ("sentences", N_("Sentences"), "int"),
+    ("paragraphs", N_("Paragraphs"), "int"),
+    ("mean_sentence_length", N_("Words per sentence"), "num"),
+    ("long_sentences", N_("Long sentences (over 30 words)"), "int"),
+    ("readability_grade", N_("Reading grade (Flesch–Kincaid)"), "num"),
+    ("flesch_reading_ease", N_("Reading ease (Flesch)"), "num"),
+    ("passive_share", N_("Sentences in passive voice"), "pct"),
+    ("numbers_count", N_("Figures"), "int"),
+    ("has_headers", N_("Memo header (To, From, Date, Subject)"), "bool"),
+    ("has_explicit_ask", N_("Explicit ask"), "bool"),
 )
 
 
@@ -75,11 +81,16 @@ def _when(value: str | None) -> str:
     if not value:
         return "–"
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
+    return when(moment, "d MMM y, HH:mm 'UTC'")
 
 
 def _score(value: float | None) -> str:
-    return scores.text(value)
+    return translations.score(value)
+
+
+def _provider(label: str) -> str:
+    """The provider's label; the offline analyser's in the reader's language."""
+    return _("offline analysis") if label == "offline analysis" else label
 
 
 def _band(score: float | None, scale: dict[str, int]) -> tuple[int, int, int]:
@@ -91,15 +102,16 @@ def _band(score: float | None, scale: dict[str, int]) -> tuple[int, int, int]:
 
 
 def _title(out: Layout, ev: dict[str, Any]) -> None:
-    out.text("MEMO AI COACH  ·  FEEDBACK REPORT", Style(size=8, bold=True, color=PRIMARY))
+    out.text(_("MEMO AI COACH  ·  FEEDBACK REPORT"), Style(size=8, bold=True, color=PRIMARY))
     out.gap(1.5)
-    out.text(ev.get("title") or "Untitled memo", Style(size=19, bold=True), leading=1.25)
+    out.text(ev.get("title") or _("Untitled memo"), Style(size=19, bold=True), leading=1.25)
     out.gap(1)
     provenance = ev["provenance"]
-    meta = (
-        f"Evaluated {_when(ev.get('completed_at') or ev.get('created_at'))}  ·  "
-        f"{provenance['label']}  ·  rubric version {provenance['rubric_version']}"
-    )
+    meta = _("Evaluated %(when)s  ·  %(provider)s  ·  rubric version %(version)s") % {
+        "when": _when(ev.get("completed_at") or ev.get("created_at")),
+        "provider": _provider(provenance["label"]),
+        "version": provenance["rubric_version"],
+    }
     out.text(meta, Style(size=9, color=MUTED))
     out.gap(4)
 
@@ -113,10 +125,10 @@ def _overall(out: Layout, ev: dict[str, Any]) -> None:
         side.append((summary["headline"] + "\n", Style(size=10, bold=True, color=INK)))
     best, weakest = scores.strongest(ev["rubric_scores"]), scores.weakest(ev["rubric_scores"])
     if best is not None:
-        side.append(("Strongest: ", Style(size=9.5, color=MUTED)))
+        side.append((_("Strongest:") + " ", Style(size=9.5, color=MUTED)))
         side.append((f"{best['name']} ({best['score']} / {scale['max']})\n", BODY))
     if weakest is not None:
-        side.append(("Most room to grow: ", Style(size=9.5, color=MUTED)))
+        side.append((_("Most room to grow:") + " ", Style(size=9.5, color=MUTED)))
         side.append((f"{weakest['name']} ({weakest['score']} / {scale['max']})", BODY))
     side_w = pdf.epw - 62
     lines = out.wrap(side, side_w)
@@ -127,7 +139,7 @@ def _overall(out: Layout, ev: dict[str, Any]) -> None:
     pdf.set_fill_color(*SOFT)
     pdf.rect(pdf.l_margin, top, pdf.epw, height, style="F", round_corners=True, corner_radius=2)
     pdf.set_xy(pdf.l_margin + 6, top + 5)
-    out.draw_line([("Overall score", Style(size=9, bold=True, color=TEXT_2))], 5)
+    out.draw_line([(_("Overall score"), Style(size=9, bold=True, color=TEXT_2))], 5)
     pdf.set_xy(pdf.l_margin + 6, top + 11)
     colour = _band(ev.get("overall_score"), scale)
     number = [(_score(ev.get("overall_score")), Style(size=28, bold=True, color=colour))]
@@ -140,8 +152,8 @@ def _overall(out: Layout, ev: dict[str, Any]) -> None:
 
 def _points(out: Layout, ev: dict[str, Any]) -> None:
     for title, items, empty in (
-        ("Strengths", ev["strengths"], "No particular strengths were noted."),
-        ("Opportunities", ev["opportunities"], "No opportunities were noted."),
+        (_("Strengths"), ev["strengths"], _("No particular strengths were noted.")),
+        (_("Opportunities"), ev["opportunities"], _("No opportunities were noted.")),
     ):
         out.heading(title, size=12)
         if items:
@@ -162,25 +174,30 @@ def _rubric(out: Layout, ev: dict[str, Any]) -> None:
                 )
             ]
         else:
-            score = [("Not assessed", Style(size=9, color=MUTED))]
+            score = [(_("Not assessed"), Style(size=9, color=MUTED))]
         rows.append(
             [
                 [(row["name"], Style(size=9, bold=True))],
-                f"{row.get('weight', 0):.0f}%",
+                translations.percent(float(row.get("weight", 0)) / 100),
                 score,
                 row.get("justification") or "",
             ]
         )
-    columns = [("Criterion", 0.25), ("Weight", 0.09), ("Score", 0.12), ("Justification", 0.54)]
-    out.table(columns, rows, title="Rubric scores")
+    columns = [
+        (_("Criterion"), 0.25),
+        (_("Weight"), 0.09),
+        (_("Score"), 0.12),
+        (_("Justification"), 0.54),
+    ]
+    out.table(columns, rows, title=_("Rubric scores"))
 
 
 def _comments(out: Layout, ev: dict[str, Any]) -> None:
     comments = ev["segment_feedback"]
-    out.heading(f"Comments on passages ({len(comments)})")
+    out.heading(_("Comments on passages (%(num)s)") % {"num": len(comments)})
     comment_report.counts_line(out, ev)
     if not comments:
-        out.text("The coach had no comments on particular passages.", Style(color=MUTED))
+        out.text(_("The coach had no comments on particular passages."), Style(color=MUTED))
         return
     quote = Style(size=9.5, color=TEXT_2)
     for number, comment in enumerate(comments, start=1):
@@ -199,7 +216,9 @@ def _comments(out: Layout, ev: dict[str, Any]) -> None:
         out.text(comment["comment"], indent=3)
         if comment.get("questions"):
             out.gap(0.8)
-            out.text("Questions a reader may ask", Style(size=9, bold=True, color=TEXT_2), indent=3)
+            out.text(
+                _("Questions a reader may ask"), Style(size=9, bold=True, color=TEXT_2), indent=3
+            )
             out.pdf.set_x(out.pdf.l_margin + 3)
             for question in comment["questions"]:
                 out.runs(
@@ -210,7 +229,7 @@ def _comments(out: Layout, ev: dict[str, Any]) -> None:
             out.gap(0.8)
             out.runs(
                 [
-                    ("Suggestion: ", Style(size=9.5, bold=True, color=GOOD)),
+                    (_("Suggestion:") + " ", Style(size=9.5, bold=True, color=GOOD)),
                     (comment["suggestion"], quote),
                 ],
                 indent=3,
@@ -222,42 +241,51 @@ def _metric_value(value: Any, kind: str) -> str:
     if value is None:
         return "–"
     if kind == "bool":
-        return "Yes" if value else "No"
+        return _("Yes") if value else _("No")
     if kind == "pct":
-        return f"{float(value) * 100:.0f}%"
+        return translations.percent(float(value))
     if kind == "num":
-        return f"{float(value):.1f}"
+        return translations.number(float(value), "#,##0.0")
     return str(int(value))
 
 
 def _metrics(out: Layout, metrics: dict[str, Any]) -> None:
-    pairs = [(label, _metric_value(metrics.get(key), kind)) for key, label, kind in METRIC_ROWS]
+    pairs = [(_(label), _metric_value(metrics.get(key), kind)) for key, label, kind in METRIC_ROWS]
     half = (len(pairs) + 1) // 2
     rows = [
         [*pairs[i], *(pairs[i + half] if i + half < len(pairs) else ("", ""))] for i in range(half)
     ]
-    columns = [("Metric", 0.33), ("Value", 0.15), ("Metric", 0.37), ("Value", 0.15)]
-    out.table(columns, rows, title="Writing metrics")
+    metric, value = _("Metric"), _("Value")
+    columns = [(metric, 0.33), (value, 0.15), (metric, 0.37), (value, 0.15)]
+    out.table(columns, rows, title=_("Writing metrics"))
     out.text(
-        "Counted from the text, not judged: the same for every provider.",
+        _("Counted from the text, not judged: the same for every provider."),
         Style(size=8.5, color=MUTED),
     )
 
 
 def _progress(out: Layout, ev: dict[str, Any], progress: ProgressOut) -> None:
-    out.heading("Progress")
+    out.heading(_("Progress"))
     summary = ev.get("progress_summary") or {}
     count = summary.get("evaluations") or progress.counts.evaluations
-    facts = f"{count} evaluation{'' if count == 1 else 's'} so far"
+    facts = ngettext("%(num)s evaluation so far", "%(num)s evaluations so far", count) % {
+        "num": count
+    }
     if summary.get("average") is not None:
-        facts += f", averaging {scores.text(summary['average'])}"
-    if summary.get("streak_days", 0) > 1:
-        facts += f"; {summary['streak_days']} days in a row"
+        average = _score(summary["average"])
+        facts = _("%(facts)s, averaging %(average)s") % {"facts": facts, "average": average}
+    streak = summary.get("streak_days", 0)
+    if streak > 1:
+        facts = ngettext(
+            "%(facts)s; %(num)s day in a row", "%(facts)s; %(num)s days in a row", streak
+        ) % {"facts": facts, "num": streak}
     out.text(facts + ".", Style(size=9.5, color=TEXT_2))
     if progress.mixed_rubric_versions:
         out.text(
-            "Scores from different rubric versions are drawn as separate lines and never "
-            "compared with each other.",
+            _(
+                "Scores from different rubric versions are drawn as separate lines and never "
+                "compared with each other."
+            ),
             Style(size=9, color=MID),
         )
     out.gap(2)
@@ -300,30 +328,47 @@ def _recent_table(out: Layout, ev: dict[str, Any], progress: ProgressOut) -> Non
             delta = scores.change(previous.overall_score, entry.overall_score)
         current = str(entry.evaluation_id) == ev["id"]
         style = Style(size=9, bold=current)
-        version = f", version {place.version}" if place.version and place.version > 1 else ""
-        title = (entry.title or "Untitled") + version + ("  (this report)" if current else "")
-        change = "" if delta is None else scores.signed(delta)
+        title = entry.title or _("Untitled")
+        if place.version and place.version > 1:
+            title = _("%(title)s, version %(version)s") % {"title": title, "version": place.version}
+        if current:
+            title = _("%(title)s  (this report)") % {"title": title}
+        change = "" if delta is None else translations.signed(delta)
         rows.append(
             [
-                [(f"{entry.created_at:%d %b %Y %H:%M}", style)],
+                [(when(entry.created_at, "dd MMM y HH:mm"), style)],
                 [(title, style)],
                 [(entry.rubric_version, Style(size=8.5, color=MUTED))],
                 [(_score(entry.overall_score), style)],
                 [(change, replace(style, color=_trend_colour(delta)))],
             ]
         )
-    columns = [("Date", 0.2), ("Memo", 0.38), ("Rubric", 0.18), ("Overall", 0.11), ("Change", 0.13)]
+    columns = [
+        (_("Date"), 0.2),
+        (_("Memo"), 0.38),
+        (_("Rubric"), 0.18),
+        (_("Overall"), 0.11),
+        (_("Change"), 0.13),
+    ]
     out.table(columns, rows[::-1][:RECENT_ROWS])
-    out.text("Change: against the previous version of the same memo.", Style(size=8.5, color=MUTED))
+    out.text(
+        _("Change: against the previous version of the same memo."), Style(size=8.5, color=MUTED)
+    )
 
 
 def _revision(out: Layout, version: ChainVersion, scale: dict[str, int]) -> None:
     # Kept with its table's header and first rows, never alone at the foot of a page.
-    out.heading(f"Changes since the previous version (version {version.version})", keep=45)
+    out.heading(
+        _("Changes since the previous version (version %(version)s)")
+        % {"version": version.version},
+        keep=45,
+    )
     if not version.comparable:
         out.text(
-            "The previous version was scored with another rubric version, so scores are not "
-            "compared.",
+            _(
+                "The previous version was scored with another rubric version, so scores are not "
+                "compared."
+            ),
             Style(size=9.5, color=MID),
         )
     rows: list[list[str | list[Run]]] = []
@@ -338,19 +383,22 @@ def _revision(out: Layout, version: ChainVersion, scale: dict[str, int]) -> None
                 [(_signed(delta), Style(size=9, bold=True, color=colour))],
             ]
         )
-    out.table([("Criterion", 0.52), ("Before", 0.16), ("After", 0.16), ("Change", 0.16)], rows)
+    columns = [(_("Criterion"), 0.52), (_("Before"), 0.16), (_("After"), 0.16), (_("Change"), 0.16)]
+    out.table(columns, rows)
     if version.diff is not None:
         _diff(out, version)
 
 
 def _diff(out: Layout, version: ChainVersion) -> None:
     out.ensure(30)  # the explanation stays with the first lines of the diff
-    out.text(
-        f"Text changes: {version.words_added} word{'' if version.words_added == 1 else 's'} "
-        f"added, {version.words_removed} removed. "
-        "Added text is green and underlined, removed text red and struck through.",
-        Style(size=9, color=MUTED),
-    )
+    added, removed = version.words_added or 0, version.words_removed or 0
+    changes = ngettext(
+        "Text changes: %(num)s word added, %(removed)s removed.",
+        "Text changes: %(num)s words added, %(removed)s removed.",
+        added,
+    ) % {"num": added, "removed": removed}
+    legend = _("Added text is green and underlined, removed text red and struck through.")
+    out.text(f"{changes} {legend}", Style(size=9, color=MUTED))
     out.gap(1.5)
     styles = {
         "equal": Style(size=9.5, color=TEXT_2),
@@ -360,26 +408,32 @@ def _diff(out: Layout, version: ChainVersion) -> None:
     }
     runs: list[Run] = []
     for piece in diff.compact(version.diff or []):
-        text = f" [… {piece.skipped} unchanged words …] " if piece.op == "skip" else piece.text
+        text = _skipped(piece.skipped) if piece.op == "skip" else piece.text
         runs.append((text, styles[piece.op]))
-    out.runs(runs or [("No text changes.", SMALL)], indent=3, bar=LINE)
+    out.runs(runs or [(_("No text changes."), SMALL)], indent=3, bar=LINE)
     out.gap(2)
 
 
+def _skipped(count: int) -> str:
+    words = ngettext("%(num)s unchanged word", "%(num)s unchanged words", count) % {"num": count}
+    return f" [… {words} …] "
+
+
 def _memo(out: Layout, ev: dict[str, Any]) -> None:
-    out.heading("Your memo")
+    out.heading(_("Your memo"))
     out.text(ev["text_content"], Style(size=9.5, color=INK))
 
 
 def _provenance(out: Layout, ev: dict[str, Any], generated_at: datetime) -> None:
     provenance = ev["provenance"]
     rows = [
-        ["Evaluated", _when(ev.get("completed_at") or ev.get("created_at"))],
-        ["Feedback by", provenance["label"]],
-        ["Provider and model", f"{provenance['provider']} / {provenance['model']}"],
-        ["Rubric version", provenance["rubric_version"]],
-        ["Configuration version", provenance["config_version"]],
-        ["Report generated", _when(generated_at.isoformat())],
+        [_("Evaluated"), _when(ev.get("completed_at") or ev.get("created_at"))],
+        [_("Feedback by"), _provider(provenance["label"])],
+        [_("Provider and model"), f"{provenance['provider']} / {provenance['model']}"],
+        [_("Rubric version"), provenance["rubric_version"]],
+        [_("Configuration version"), provenance["config_version"]],
+        [_("Report generated"), _when(generated_at.isoformat())],
     ]
     columns = [("", 0.3), ("", 0.7)]
-    out.table(columns, rows, Style(size=9, color=TEXT_2), with_header=False, title="Provenance")
+    style = Style(size=9, color=TEXT_2)
+    out.table(columns, rows, style, with_header=False, title=_("Provenance"))
