@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
@@ -10,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from memoai import translations
 from memoai.api import AppError, ErrorCode
 from memoai.db import utcnow
 from memoai.evaluations.models import Evaluation, Submission
@@ -33,7 +35,9 @@ MAX_CHAINS = 20  # the most recently revised memos; older chains via /progress/r
 # Progress views kept per process: assembling a long history costs tens of milliseconds, and a
 # writer who reloads asks for the same one again (see _assembled_key for why it is the same).
 ASSEMBLED_KEPT = 64
-_ASSEMBLED: OrderedDict[Hashable, ProgressOut] = OrderedDict()
+_ASSEMBLED: OrderedDict[Hashable, tuple[ProgressOut, str]] = OrderedDict()
+# Part of every progress tag: a release that changes the view's shape changes every tag.
+TAG_VERSION = "1"
 
 
 def range_start(range_name: RangeName, now: datetime) -> datetime | None:
@@ -49,6 +53,20 @@ async def progress_for(
     now: datetime | None = None,
 ) -> ProgressOut:
     """Trends, frequency, opportunities and revision chains of the caller within a range."""
+    found, _tag = await tagged_progress(db, caller, range_name, default_scale, now)
+    return found
+
+
+async def tagged_progress(
+    db: AsyncSession,
+    caller: Caller,
+    range_name: RangeName,
+    default_scale: dict[str, int],
+    now: datetime | None = None,
+) -> tuple[ProgressOut, str]:
+    """The progress view and its tag: two views with the same tag differ only in the exact
+    times of `since` and `until` (same days), so a client holding the view of a tag can
+    answer from it (the API's weak ETag)."""
     now = now or utcnow()
     since = range_start(range_name, now)
     rows = await fetch(db, in_range(caller, since))
@@ -58,13 +76,22 @@ async def progress_for(
     found = _ASSEMBLED.get(key)
     if found is None:
         chains = build_chains(members, since, MAX_CHAINS)
-        found = assemble(rows, chains, range_name, since, now, default_scale)
+        view = assemble(rows, chains, range_name, since, now, default_scale)
+        found = (view, _tag_of(key))
         _ASSEMBLED[key] = found
         while len(_ASSEMBLED) > ASSEMBLED_KEPT:
             _ASSEMBLED.popitem(last=False)
     else:
         _ASSEMBLED.move_to_end(key)
-    return found.model_copy(update={"since": since, "until": now})
+    view, tag = found
+    # And the reader's language, should the view ever hold words.
+    tag = hashlib.blake2b(f"{translations.current()}:{tag}".encode(), digest_size=16).hexdigest()
+    return view.model_copy(update={"since": since, "until": now}), tag
+
+
+def _tag_of(key: Hashable) -> str:
+    """A digest of what the view is made of, the same in every process of every replica."""
+    return hashlib.blake2b(f"{TAG_VERSION}:{key!r}".encode(), digest_size=16).hexdigest()
 
 
 def _assembled_key(

@@ -97,6 +97,7 @@ class ApiResult:
     errors: list[dict[str, Any]] = field(default_factory=list)
     # The body as it came, for a caller that validates a large answer from bytes in one pass.
     content: bytes = field(default=b"", repr=False)
+    etag: str = ""  # the API's ETag, sent back in If-None-Match for a 304
 
     @property
     def ok(self) -> bool:
@@ -108,6 +109,8 @@ class ApiResult:
 
     @classmethod
     def from_response(cls, response: httpx.Response) -> ApiResult:
+        if response.status_code == 304:  # not modified: the caller holds the data already
+            return cls(304)
         try:
             body = response.json()
         except ValueError:
@@ -115,7 +118,8 @@ class ApiResult:
         if not isinstance(body, dict):
             raise BackendUnavailable(f"the API answered {response.status_code} without JSON")
         errors = list(body.get("errors") or [])
-        return cls(response.status_code, body.get("data"), errors, response.content)
+        etag = response.headers.get("etag", "")
+        return cls(response.status_code, body.get("data"), errors, response.content, etag)
 
 
 class ApiClient:
@@ -195,8 +199,13 @@ class Backend:
             headers[CSRF_HEADER] = self.csrf
         return headers
 
-    async def get(self, path: str, params: dict[str, Any] | None = None) -> ApiResult:
-        return await self.call("GET", path, params=params)
+    async def get(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> ApiResult:
+        return await self.call("GET", path, params=params, headers=headers)
 
     async def public_get(self, path: str) -> ApiResult:
         """Configuration, the same for everyone: no cookies go with it, only who is asking
@@ -212,10 +221,11 @@ class Backend:
     async def post(self, path: str, json: Any = None) -> ApiResult:
         return await self.call("POST", path, json=json)
 
-    async def call(self, method: str, path: str, **kw: Any) -> ApiResult:
-        response = await self.client.send(
-            method, path, self.headers(), extensions=self._origin, **kw
-        )
+    async def call(
+        self, method: str, path: str, headers: dict[str, str] | None = None, **kw: Any
+    ) -> ApiResult:
+        sent = self.headers() | headers if headers else self.headers()
+        response = await self.client.send(method, path, sent, extensions=self._origin, **kw)
         self._absorb(response)
         result = ApiResult.from_response(response)
         if result.status == 429 and method == "GET":
@@ -268,16 +278,21 @@ class Backend:
             self.csrf = str(result.data["csrf_token"])
         return result
 
-    async def get_with_session(self, path: str, params: dict[str, Any] | None = None) -> ApiResult:
+    async def get_with_session(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> ApiResult:
         """A GET that needs a session: one is started first when the browser has none or
-        its session expired."""
+        its session expired. `headers` are added (If-None-Match: a 304 has no data)."""
         if SESSION_COOKIE not in self.cookies:
             await self.start_session()
-        result = await self.get(path, params)
+        result = await self.get(path, params, headers)
         if result.code in SESSION_ERRORS:
             self.cookies.pop(SESSION_COOKIE, None)
             await self.start_session()
-            result = await self.get(path, params)
+            result = await self.get(path, params, headers)
         return result
 
     def relay(self, response: Response) -> Response:

@@ -7,6 +7,7 @@ history downloads go through this app, so the buttons work in every topology.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections import OrderedDict
 from collections.abc import Hashable
@@ -14,6 +15,7 @@ from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
 import httpx
+from jinja2 import Environment
 from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
@@ -23,8 +25,9 @@ from starlette.routing import Route
 from memoai.progress import charts, diff
 from memoai.progress.schemas import RANGE_DAYS, ProgressOut, RevisionChain
 from memoai.translations import N_
+from memoai.translations import current as current_language
 from memoai.translations import gettext as _
-from memoai.web.api_client import ApiResult, Backend, BackendUnavailable
+from memoai.web.api_client import SESSION_COOKIE, ApiResult, Backend, BackendUnavailable
 
 if TYPE_CHECKING:
     from memoai.web.pages import WebApp
@@ -48,8 +51,15 @@ DOWNLOADS = {
 }
 
 
+CHART_GRID = "_chart_grid.html"
 _DRAWN: OrderedDict[Hashable, list[charts.Chart]] = OrderedDict()
 DRAWN_KEPT = 32
+# The chart grid's HTML for each list of charts above (by identity; it leaves with the list).
+_GRIDS: dict[int, tuple[list[charts.Chart], Markup]] = {}
+# Each browser's latest Progress view per range, with the API's ETag: when the API answers
+# 304 (nothing changed) the view is not fetched, parsed and validated again (~700 KB).
+_HELD: OrderedDict[tuple[str, str], tuple[str, ProgressOut]] = OrderedDict()
+HELD_KEPT = 16
 
 
 def drawn_charts(progress: ProgressOut) -> list[charts.Chart]:
@@ -57,6 +67,7 @@ def drawn_charts(progress: ProgressOut) -> list[charts.Chart]:
     reloads): completed evaluations never change, so the same evaluations in the same range
     on the same day draw the same charts."""
     key = (
+        current_language(),  # the charts' words and months are in the reader's language
         progress.range,
         progress.since.date() if progress.since else None,
         progress.until.date(),
@@ -70,9 +81,21 @@ def drawn_charts(progress: ProgressOut) -> list[charts.Chart]:
         found = charts.all_charts(progress, interactive=True)
         _DRAWN[key] = found
         while len(_DRAWN) > DRAWN_KEPT:
-            _DRAWN.popitem(last=False)
+            _GRIDS.pop(id(_DRAWN.popitem(last=False)[1]), None)
     _DRAWN.move_to_end(key)
     return found
+
+
+def chart_grid(env: Environment, drawn: list[charts.Chart]) -> Markup:
+    """The chart grid of these charts, rendered once (it is most of the Progress tab's HTML:
+    every chart's data table)."""
+    held = _GRIDS.get(id(drawn))
+    if held is None or held[0] is not drawn:
+        pairs = [(c, Markup(c.svg)) for c in drawn]  # noqa: S704 - charts escape their texts
+        html = Markup(env.get_template(CHART_GRID).render(charts=pairs))  # noqa: S704 - autoescaped
+        held = (drawn, html)
+        _GRIDS[id(drawn)] = held
+    return held[1]
 
 
 def progress_view(
@@ -128,15 +151,15 @@ class ProgressPages:
             range_name = DEFAULT_RANGE
         backend = self.web.api.for_request(request)
         try:
-            found = await backend.get_with_session("/api/v1/progress", {"range": range_name})
-            if not found.ok:
-                return self._problem(backend, found)
-            progress = _progress_of(found)
+            progress = await _current_progress(backend, range_name)
+            if isinstance(progress, ApiResult):
+                return self._problem(backend, progress)
             chosen = request.path_params.get("evaluation_id")  # /ui/progress/of/{id}: My memos
             comparison = await _latest_comparison(backend, progress, chosen)
         except (BackendUnavailable, ValidationError):
             return self._problem(backend, None)
         context = progress_view(progress, comparison, range_name)
+        context["chart_grid"] = chart_grid(self.web.env, drawn_charts(progress))
         return backend.relay(self.web.render(BODY, context))
 
     async def revisions(self, request: Request) -> Response:
@@ -208,6 +231,38 @@ class ProgressPages:
         else:
             message = str(result.errors[0]["message"]) if result.errors else _("Progress failed.")
         return backend.relay(self.web.render(PROBLEM, {"message": message}))
+
+
+async def _current_progress(backend: Backend, range_name: str) -> ProgressOut | ApiResult:
+    """The browser's Progress view (the one it saw last when the API says nothing changed),
+    or the API's refusal."""
+    who = _browser(backend)
+    held = _HELD.get((who, range_name)) if who else None
+    headers = {"If-None-Match": held[0]} if held else None
+    found = await backend.get_with_session("/api/v1/progress", {"range": range_name}, headers)
+    if found.status == 304 and held is not None:
+        _HELD.move_to_end((who, range_name))
+        return held[1]
+    if not found.ok:
+        return found
+    progress = _progress_of(found)
+    # The session cookie may have been renewed by the call: the view is the new one's.
+    who = _browser(backend)
+    if who and found.etag:
+        _HELD[(who, range_name)] = (found.etag, progress)
+        while len(_HELD) > HELD_KEPT:
+            _HELD.popitem(last=False)
+    return progress
+
+
+def _browser(backend: Backend) -> str:
+    """Which browser is asking, in which language: a digest of its session cookie (never kept
+    in clear)."""
+    session = backend.cookies.get(SESSION_COOKIE)
+    if not session:
+        return ""
+    digest = hashlib.blake2b(session.encode(), digest_size=16).hexdigest()
+    return f"{current_language()}:{digest}"
 
 
 async def _latest_comparison(
