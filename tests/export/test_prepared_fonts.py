@@ -74,6 +74,7 @@ def test_added_faces_lose_the_layout_tables_but_keep_shaping(tmp_path: Path) -> 
     fonts.install(pdf)
     parsed = pdf.fonts["body"].ttfont  # type: ignore[union-attr]
     assert "GSUB" in ttLib.TTFont(str(DEJAVU)) and "GSUB" not in parsed
+    assert not parsed.recalcBBoxes  # glyphs are copied into the subset, not re-encoded
     pdf.add_page()
     pdf.set_font("Body", size=12)
     pdf.set_text_shaping(True)

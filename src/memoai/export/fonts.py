@@ -332,10 +332,14 @@ _UNUSED_TABLES = ("GSUB", "GPOS", "GDEF", "kern", "MATH", "BASE", "JSTF", "vhea"
 
 
 def _unlayout(font: ttLib.TTFont) -> None:
-    """Remove from fontTools' parse of a font what fpdf2 never writes into a PDF."""
+    """Remove from fontTools' parse of a font what fpdf2 never writes into a PDF; and keep
+    the glyphs' bounding boxes as the file has them, so that subsetting copies each glyph's
+    bytes instead of decoding and re-encoding its outline to measure it again (the font's
+    overall box stays that of the whole face, which is still true of the subset)."""
     for tag in _UNUSED_TABLES:
         if tag in font:
             del font[tag]
+    font.recalcBBoxes = False
 
 
 def face_of(fonts: FontCache, ch: str) -> Face | None:
