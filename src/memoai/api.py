@@ -10,6 +10,9 @@ from typing import Any, Generic, TypeVar
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from memoai import translations
+from memoai.translations import N_
+
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
 
@@ -18,6 +21,7 @@ class ErrorCode(StrEnum):
     INVALID_JSON = "INVALID_JSON"
     INVALID_ENCODING = "INVALID_ENCODING"
     UNKNOWN_FIELD = "UNKNOWN_FIELD"
+    UNSUPPORTED_LANGUAGE = "UNSUPPORTED_LANGUAGE"
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
     TEXT_EMPTY = "TEXT_EMPTY"
@@ -52,7 +56,12 @@ class ErrorCode(StrEnum):
 
 
 class AppError(Exception):
-    """An error the user can act on: status, stable code, readable message."""
+    """An error the user can act on: status, stable code, readable message.
+
+    `message` is the English text, marked with N_() where it is written; it is translated
+    into the reader's language when the error is answered, then filled with `values` (its
+    %(name)s placeholders), so the code stays the same in every language and logs stay English.
+    """
 
     def __init__(
         self,
@@ -63,17 +72,20 @@ class AppError(Exception):
         field: str | None = None,
         details: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        values: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(message)
+        self.template = message  # the catalog's msgid
+        self.values = values or {}
+        self.message = message % values if values else message  # in English, for logs and CLI
+        super().__init__(self.message)
         self.status = status
         self.code = code
-        self.message = message
         self.field = field
         self.details = details or {}
         self.headers = headers or {}
 
     def as_error(self) -> dict[str, Any]:
-        return error_item(self.code, self.message, self.field, self.details)
+        return error_item(self.code, self.template, self.field, self.details, self.values)
 
 
 class Meta(BaseModel):
@@ -123,7 +135,7 @@ STATUS_TEXT = {
     413: "The body is larger than the limit (PAYLOAD_TOO_LARGE)",
     415: "The body is not application/json (UNSUPPORTED_MEDIA_TYPE)",
     422: "A field is missing, unknown or out of range (VALIDATION_ERROR, UNKNOWN_FIELD, TEXT_*, "
-    "PASSWORD_REJECTED)",
+    "PASSWORD_REJECTED, UNSUPPORTED_LANGUAGE)",
     423: "The account is locked for a while (ACCOUNT_LOCKED); see Retry-After",
     429: "Too many requests (RATE_LIMITED, BUDGET_EXCEEDED); see Retry-After",
     502: "The model answered with something unusable (LLM_BAD_OUTPUT)",
@@ -188,15 +200,40 @@ def responses(*parts: Responses) -> Responses:
     return merged
 
 
+# Whole sentences per kind of object, so each language can phrase (and gender) its own.
+NOT_FOUND_TEXT = {
+    "resource": N_("No such resource."),
+    "user": N_("No such user."),
+    "session": N_("No such session."),
+    "chat session": N_("No such chat session."),
+    "memo": N_("No such memo."),
+    "evaluation": N_("No such evaluation."),
+}
+
+
 def not_found(what: str = "resource") -> AppError:
     """The same answer for missing and for someone else's objects."""
-    return AppError(404, ErrorCode.NOT_FOUND, f"No such {what}.")
+    if what in NOT_FOUND_TEXT:
+        return AppError(404, ErrorCode.NOT_FOUND, NOT_FOUND_TEXT[what])
+    return AppError(404, ErrorCode.NOT_FOUND, N_("No such %(what)s."), values={"what": what})
 
 
 def error_item(
-    code: str, message: str, field: str | None = None, details: dict[str, Any] | None = None
+    code: str,
+    message: str,
+    field: str | None = None,
+    details: dict[str, Any] | None = None,
+    values: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    return {"code": str(code), "message": message, "field": field, "details": details or {}}
+    """One error as answered: the message in the reader's language (translations.current()),
+    its placeholders filled; a text with no catalog entry is answered as written."""
+    text = translations.gettext(message) if message else message
+    return {
+        "code": str(code),
+        "message": text % values if values else text,
+        "field": field,
+        "details": details or {},
+    }
 
 
 def meta() -> dict[str, str]:

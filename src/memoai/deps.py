@@ -18,14 +18,17 @@ from memoai.configs.schemas import ActiveConfig
 from memoai.sessions.caller import Caller
 from memoai.sessions.service import LiveSession, resolve_session
 from memoai.settings import Settings
+from memoai.translations import N_
 
 SESSION_COOKIE = "memoai_session"
 CSRF_COOKIE = "memoai_csrf"
 CSRF_HEADER = "x-csrf-token"
 SESSION_HEADER = "x-session-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-SIGN_IN = "Sign in to use Memo AI Coach (POST /api/v1/auth/login)."
-START_SESSION = "No session. Start one with POST /api/v1/sessions (the web page does this for you)."
+SIGN_IN = N_("Sign in to use Memo AI Coach (POST /api/v1/auth/login).")
+START_SESSION = N_(
+    "No session. Start one with POST /api/v1/sessions (the web page does this for you)."
+)
 
 
 # Dependencies are `async def` even when they do not await: FastAPI runs plain functions in a
@@ -72,7 +75,10 @@ def check_csrf(request: Request, settings: Settings) -> None:
         raise AppError(
             403,
             ErrorCode.CSRF_FAILED,
-            "The security token of this page is missing or stale. Reload the page and try again.",
+            N_(
+                "The security token of this page is missing or stale. "
+                "Reload the page and try again."
+            ),
         )
 
 
@@ -184,7 +190,7 @@ CallerDep = Annotated[Caller, Depends(get_caller)]
 async def require_user(caller: CallerDep) -> Caller:
     """The policy of routes for signed-in users only (their own account)."""
     if not caller.signed_in:
-        raise AppError(401, ErrorCode.LOGIN_REQUIRED, "Sign in to do this.")
+        raise AppError(401, ErrorCode.LOGIN_REQUIRED, N_("Sign in to do this."))
     return caller
 
 
@@ -192,7 +198,7 @@ async def require_admin(caller: CallerDep) -> Caller:
     """The policy of administration routes: 401 for anonymous callers, 403 for non-admins."""
     caller = await require_user(caller)
     if not caller.is_admin:
-        raise AppError(403, ErrorCode.FORBIDDEN, "Only an administrator may do this.")
+        raise AppError(403, ErrorCode.FORBIDDEN, N_("Only an administrator may do this."))
     return caller
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import re
 from email.message import Message
 from typing import Any
 
@@ -14,17 +15,20 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
+from memoai import translations
 from memoai.api import AppError, ErrorCode, error_item, fail
+from memoai.translations import N_
 
 log = logging.getLogger("memoai.errors")
 
+# Messages are English msgids (N_); error_item answers them in the reader's language.
 HTTP_CODES = {
-    401: (ErrorCode.UNAUTHORIZED, "You need to sign in or start a session."),
-    403: (ErrorCode.FORBIDDEN, "You are not allowed to do this."),
-    404: (ErrorCode.NOT_FOUND, "There is nothing at this address."),
-    405: (ErrorCode.METHOD_NOT_ALLOWED, "This address does not accept that method."),
-    413: (ErrorCode.PAYLOAD_TOO_LARGE, "The request body is too large."),
-    415: (ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Send the body as application/json."),
+    401: (ErrorCode.UNAUTHORIZED, N_("You need to sign in or start a session.")),
+    403: (ErrorCode.FORBIDDEN, N_("You are not allowed to do this.")),
+    404: (ErrorCode.NOT_FOUND, N_("There is nothing at this address.")),
+    405: (ErrorCode.METHOD_NOT_ALLOWED, N_("This address does not accept that method.")),
+    413: (ErrorCode.PAYLOAD_TOO_LARGE, N_("The request body is too large.")),
+    415: (ErrorCode.UNSUPPORTED_MEDIA_TYPE, N_("Send the body as application/json.")),
 }
 
 
@@ -33,7 +37,7 @@ async def app_error(request: Request, exc: Exception) -> JSONResponse:
     return fail(exc.status, [exc.as_error()], headers=exc.headers)
 
 
-INTERNAL_MESSAGE = "Something went wrong on our side. Nothing you wrote was lost; try again."
+INTERNAL_MESSAGE = N_("Something went wrong on our side. Nothing you wrote was lost; try again.")
 
 
 async def validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -41,7 +45,7 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     raw = await request.body()
     if raw and _about_body(exc) and not is_json(request.headers.get("content-type")):
         code, message = HTTP_CODES[415]
-        found = request.headers.get("content-type") or "no Content-Type"
+        found = request.headers.get("content-type") or "none"
         return fail(415, [error_item(code, message, details={"content_type": found})])
     errors = [_validation_item(err, raw) for err in exc.errors()]
     return fail(422 if not _is_body_syntax(errors) else 400, errors)
@@ -67,6 +71,27 @@ def _is_body_syntax(errors: list[dict[str, Any]]) -> bool:
     return any(e["code"] in (ErrorCode.INVALID_JSON, ErrorCode.INVALID_ENCODING) for e in errors)
 
 
+# Pydantic's own words are English; the kinds a person meets most are said here instead, in
+# the reader's language, from the error's context (ctx) values.
+VALIDATION_TEXT = {
+    "string_too_long": N_("'%(field)s' is too long: at most %(max_length)s characters."),
+    "string_too_short": N_("'%(field)s' is too short: at least %(min_length)s characters."),
+    "too_long": N_("'%(field)s' has too many items: at most %(max_length)s."),
+    "string_type": N_("'%(field)s' must be a text (a JSON string)."),
+    "int_parsing": N_("'%(field)s' must be a whole number."),
+    "int_type": N_("'%(field)s' must be a whole number."),
+    "bool_parsing": N_("'%(field)s' must be true or false."),
+    "bool_type": N_("'%(field)s' must be true or false."),
+    "uuid_parsing": N_("'%(field)s' must be an id (a UUID)."),
+    "greater_than_equal": N_("'%(field)s' must be at least %(ge)s."),
+    "less_than_equal": N_("'%(field)s' must be at most %(le)s."),
+    "literal_error": N_("'%(field)s' must be one of: %(expected)s."),
+    "enum": N_("'%(field)s' must be one of: %(expected)s."),
+}
+# A field whose wrong value has a code of its own, for clients to branch on.
+FIELD_CODES = {("language", "literal_error"): ErrorCode.UNSUPPORTED_LANGUAGE}
+
+
 def _validation_item(err: Any, raw: bytes) -> dict[str, Any]:
     loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
     field = ".".join(loc) or None
@@ -74,12 +99,40 @@ def _validation_item(err: Any, raw: bytes) -> dict[str, Any]:
     if kind == "json_invalid":
         return _body_syntax_item(raw, str(err.get("ctx", {}).get("error", "")))
     if kind == "extra_forbidden":
-        return error_item(ErrorCode.UNKNOWN_FIELD, f"Unknown field '{field}'.", field)
+        return error_item(
+            ErrorCode.UNKNOWN_FIELD,
+            N_("Unknown field '%(field)s'."),
+            field,
+            values={"field": field},
+        )
     if kind == "missing":
-        return error_item(ErrorCode.VALIDATION_ERROR, f"'{field}' is required.", field)
+        return error_item(
+            ErrorCode.VALIDATION_ERROR,
+            N_("'%(field)s' is required."),
+            field,
+            values={"field": field},
+        )
     if kind in ("model_attributes_type", "dict_type") and not loc:
-        return error_item(ErrorCode.INVALID_JSON, "The request body must be a JSON object.")
-    return error_item(ErrorCode.VALIDATION_ERROR, f"{field or 'request'}: {err.get('msg')}", field)
+        return error_item(ErrorCode.INVALID_JSON, N_("The request body must be a JSON object."))
+    values = {**{k: str(v) for k, v in (err.get("ctx") or {}).items()}, "field": field or ""}
+    if "expected" in values:  # pydantic's "'en' or 'es'": the choices alone, in any language
+        values["expected"] = (
+            ", ".join(re.findall(r"'([^']*)'", values["expected"])) or values["expected"]
+        )
+    code = FIELD_CODES.get((loc[-1] if loc else "", kind), ErrorCode.VALIDATION_ERROR)
+    if field and kind in VALIDATION_TEXT and _fills(VALIDATION_TEXT[kind], values):
+        return error_item(code, VALIDATION_TEXT[kind], field, values=values)
+    reason = {"field": field or "request", "reason": err.get("msg")}
+    return error_item(code, N_("%(field)s: %(reason)s"), field, values=reason)
+
+
+def _fills(message: str, values: dict[str, str]) -> bool:
+    """Whether `values` has every placeholder of `message` (pydantic's ctx varies by version)."""
+    try:
+        message % values
+    except KeyError:
+        return False
+    return True
 
 
 def _body_syntax_item(raw: bytes, reason: str = "") -> dict[str, Any]:
@@ -87,10 +140,12 @@ def _body_syntax_item(raw: bytes, reason: str = "") -> dict[str, Any]:
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError:
-        return error_item(ErrorCode.INVALID_ENCODING, "The request body is not valid UTF-8 text.")
+        return error_item(
+            ErrorCode.INVALID_ENCODING, N_("The request body is not valid UTF-8 text.")
+        )
     details = {"reason": reason} if reason else {}
     return error_item(
-        ErrorCode.INVALID_JSON, "The request body is not valid JSON.", details=details
+        ErrorCode.INVALID_JSON, N_("The request body is not valid JSON."), details=details
     )
 
 
@@ -147,23 +202,34 @@ MESSAGES = (
     ("busy", ErrorCode.DATABASE_BUSY),
     ("interrupted", ErrorCode.DATABASE_BUSY),
 )
-NOT_SAVED = "so nothing you sent was saved. Keep a copy of your text and try again later"
 STORAGE_ANSWERS: dict[ErrorCode, tuple[int, str, dict[str, str]]] = {
     ErrorCode.DISK_FULL: (
         507,
-        f"The server's storage is full, {NOT_SAVED}; tell an administrator.",
+        N_(
+            "The server's storage is full, so nothing you sent was saved. Keep a copy of your "
+            "text and try again later; tell an administrator."
+        ),
         {},
     ),
     ErrorCode.DATABASE_READ_ONLY: (
         503,
-        f"The database cannot be written to (it is read-only), {NOT_SAVED}; tell an administrator.",
+        N_(
+            "The database cannot be written to (it is read-only), so nothing you sent was saved. "
+            "Keep a copy of your text and try again later; tell an administrator."
+        ),
         {"Retry-After": "30"},
     ),
     ErrorCode.DATABASE_BUSY: (
         503,
-        "The database is busy. Try again in a moment.",
+        N_("The database is busy. Try again in a moment."),
         {"Retry-After": "2"},
     ),
+}
+# Why storage stopped, inside partly_saved's sentence.
+STORAGE_REASONS = {
+    ErrorCode.DISK_FULL: N_("the server's storage is full"),
+    ErrorCode.DATABASE_READ_ONLY: N_("the database became read-only"),
+    ErrorCode.DATABASE_BUSY: N_("the database is busy"),
 }
 
 
@@ -187,14 +253,15 @@ def storage_fault(exc: BaseException) -> ErrorCode | None:
 
 def partly_saved(code: ErrorCode, saved: str, lost: str) -> AppError:
     """The storage answer when the first part of the work was stored before storage failed:
-    it says what was kept (`saved`) and what was not (`lost`)."""
+    it says what was kept (`saved`) and what was not (`lost`), each looked up in the catalog."""
     status, _, headers = STORAGE_ANSWERS[code]
-    reason = {
-        ErrorCode.DISK_FULL: "the server's storage is full",
-        ErrorCode.DATABASE_READ_ONLY: "the database became read-only",
-        ErrorCode.DATABASE_BUSY: "the database is busy",
-    }[code]
-    return AppError(status, code, f"{saved}, but {reason}, so {lost}.", headers=headers)
+    values = {
+        "saved": translations.gettext(saved),
+        "reason": translations.gettext(STORAGE_REASONS[code]),
+        "lost": translations.gettext(lost),
+    }
+    message = N_("%(saved)s, but %(reason)s, so %(lost)s.")
+    return AppError(status, code, message, headers=headers, values=values)
 
 
 def storage_answer(code: ErrorCode) -> JSONResponse:

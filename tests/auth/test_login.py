@@ -21,7 +21,7 @@ async def test_login_answers_user_and_token_and_sets_the_cookies(auth: AuthApp) 
     assert data["user"]["role"] == "user" and data["user"]["last_login_at"]
     assert set(data["user"]) == {
         "id", "username", "display_name", "role", "is_active", "must_change_password",
-        "created_at", "last_login_at",
+        "created_at", "last_login_at", "language",
     }  # fmt: skip
     assert response.cookies[SESSION_COOKIE] == data["access_token"]
     assert response.cookies[CSRF_COOKIE] == data["csrf_token"]

@@ -137,6 +137,7 @@ async def build(auth: AuthApp) -> Fixture:
             "/api/v1/admin/auth/config": {"content": active("auth").stored.content},
             "/api/v1/admin/budgets/{user_id}": {"daily_budget_usd": 1.0},
             "/api/v1/admin/debug/toggle": {"enabled": False},
+            "/api/v1/auth/me": {"language": "es"},
             "/api/v1/auth/password": {
                 "current_password": PASSWORD,
                 "new_password": "a different long passphrase 7",

@@ -14,6 +14,7 @@ from memoai.auth.tokens import Claims
 from memoai.sessions.caller import Caller
 from memoai.sessions.models import Session
 from memoai.sessions.service import SIGN_IN_AGAIN, keep_alive
+from memoai.translations import N_
 
 _SESSIONS: Table = Session.__table__  # type: ignore[assignment]
 _USERS: Table = User.__table__  # type: ignore[assignment]
@@ -47,7 +48,7 @@ async def resolve_claims(conn: AsyncConnection, claims: Claims, timeout_seconds:
     row = (await conn.execute(_BY_ID, {"session_id": claims.session_id})).first()
     if row is not None and (row.user_id != claims.user_id or not row.is_active):
         raise AppError(
-            401, ErrorCode.UNAUTHORIZED, "Your sign-in is no longer valid. Sign in again."
+            401, ErrorCode.UNAUTHORIZED, N_("Your sign-in is no longer valid. Sign in again.")
         )
     live = await keep_alive(conn, row, timeout_seconds, SIGN_IN_AGAIN)
     assert row is not None  # keep_alive raised otherwise

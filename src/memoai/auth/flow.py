@@ -19,8 +19,9 @@ from memoai.db import utcnow
 from memoai.sessions.caller import Caller
 from memoai.sessions.service import create_session, revoke_session
 from memoai.settings import Settings
+from memoai.translations import N_
 
-WRONG = "Wrong username or password."
+WRONG = N_("Wrong username or password.")
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ async def change_password(
         raise AppError(
             422,
             ErrorCode.INVALID_CREDENTIALS,
-            "The current password is wrong.",
+            N_("The current password is wrong."),
             field="current_password",
         )
     await auth.guard.succeeded(user.username)

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from redis.asyncio import Redis
 
+from memoai import translations
 from memoai.api import AppError, ErrorCode
 from memoai.configs.schemas import AuthSecurity
 
@@ -178,8 +179,12 @@ def account_locked(seconds: int) -> AppError:
     return AppError(
         423,
         ErrorCode.ACCOUNT_LOCKED,
-        f"Too many failed sign-ins. This account is locked; try again in {minutes} minute"
-        f"{'s' if minutes != 1 else ''}.",
+        translations.ngettext(
+            "Too many failed sign-ins. This account is locked; try again in %(num)s minute.",
+            "Too many failed sign-ins. This account is locked; try again in %(num)s minutes.",
+            minutes,
+        )
+        % {"num": minutes},
         details={"retry_after_seconds": seconds},
         headers={"Retry-After": str(seconds)},
     )
@@ -190,8 +195,12 @@ def too_many_failures(seconds: int) -> AppError:
     return AppError(
         429,
         ErrorCode.RATE_LIMITED,
-        f"Too many failed sign-ins from your network. Try again in {minutes} minute"
-        f"{'s' if minutes != 1 else ''}.",
+        translations.ngettext(
+            "Too many failed sign-ins from your network. Try again in %(num)s minute.",
+            "Too many failed sign-ins from your network. Try again in %(num)s minutes.",
+            minutes,
+        )
+        % {"num": minutes},
         details={"retry_after_seconds": seconds},
         headers={"Retry-After": str(seconds)},
     )

@@ -33,6 +33,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The interface language the person chose ("en" or "es"); None: the browser's choice.
+    language: Mapped[str | None] = mapped_column(String(8), default=None)
 
     __table_args__ = (Index("ix_users_role_is_active", "role", "is_active"),)
 

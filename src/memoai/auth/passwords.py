@@ -18,6 +18,7 @@ from importlib import resources
 import bcrypt
 
 from memoai.configs.schemas import AuthSecurity
+from memoai.translations import N_
 
 BCRYPT_MAX_BYTES = 72
 # Bounded, so a burst of logins cannot take every core from the event loop's thread.
@@ -25,7 +26,13 @@ _POOL = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_
 
 
 class PasswordRejected(ValueError):
-    """The policy's reason, worded for the person choosing the password."""
+    """The policy's reason, worded for the person choosing the password: `message` is the
+    catalog's English text, `values` fill its placeholders (str() is the English sentence)."""
+
+    def __init__(self, message: str, values: dict[str, int] | None = None) -> None:
+        super().__init__(message % values if values else message)
+        self.message = message
+        self.values = values or {}
 
 
 @cache
@@ -44,18 +51,22 @@ def check_policy(password: str, username: str, policy: AuthSecurity) -> None:
     """Raise PasswordRejected with the first rule the password breaks."""
     if len(password) < policy.password_min_length:
         raise PasswordRejected(
-            f"The password must have at least {policy.password_min_length} characters."
+            N_("The password must have at least %(min_length)s characters."),
+            {"min_length": policy.password_min_length},
         )
     if len(normalize(password)) > BCRYPT_MAX_BYTES:
         raise PasswordRejected(
-            f"The password is longer than {BCRYPT_MAX_BYTES} bytes (UTF-8); "
-            "bcrypt would ignore the rest. Choose a shorter one."
+            N_(
+                "The password is longer than %(max_bytes)s bytes (UTF-8); "
+                "bcrypt would ignore the rest. Choose a shorter one."
+            ),
+            {"max_bytes": BCRYPT_MAX_BYTES},
         )
     folded = password.casefold()
     if username and username.casefold() in folded:
-        raise PasswordRejected("The password must not contain the username.")
+        raise PasswordRejected(N_("The password must not contain the username."))
     if folded in common_passwords():
-        raise PasswordRejected("This password is one of the most common ones; choose another.")
+        raise PasswordRejected(N_("This password is one of the most common ones; choose another."))
 
 
 def _hash(password: str, rounds: int) -> str:

@@ -28,6 +28,7 @@ from memoai.auth.schemas import (
     LogoutOut,
     PasswordIn,
     PasswordOut,
+    ProfileIn,
     UserOut,
     VerifyOut,
 )
@@ -42,7 +43,12 @@ from memoai.deps import (
     UserDep,
     session_token,
 )
+from memoai.language import LANGUAGES
 from memoai.sessions.router import set_session_cookies
+from memoai.settings import Settings
+from memoai.translations import LANGUAGE_COOKIE, N_
+
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600  # as long as the web's switch remembers it
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -51,6 +57,21 @@ def origin_of(request: Request, actor_id: uuid.UUID | None = None) -> Origin:
     """The address, user agent and acting user of a request, for the audit log."""
     address = request.client.host if request.client else None  # after trusted forwarding
     return Origin(address, request.headers.get("user-agent"), actor_id)
+
+
+def remember_language(response: Response, settings: Settings, language: str | None) -> None:
+    """Give the browser the profile's language (the cookie the web's switch also sets), so
+    its pages and this API answer in it; None leaves the browser's own choice alone."""
+    if language is not None and language in LANGUAGES:
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            language,
+            max_age=LANGUAGE_COOKIE_SECONDS,
+            path="/",
+            secure=bool(settings.secure_cookies),
+            httponly=True,
+            samesite="lax",
+        )
 
 
 def auth_runtime(request: Request) -> AuthRuntime:
@@ -62,7 +83,7 @@ def signed_in(request: Request) -> SignedIn:
     """What get_caller found for a token (routes with UserDep always have one)."""
     found: SignedIn | None = getattr(request.state, "signed_in", None)
     if found is None:
-        raise AppError(401, ErrorCode.LOGIN_REQUIRED, "Sign in to do this.")
+        raise AppError(401, ErrorCode.LOGIN_REQUIRED, N_("Sign in to do this."))
     return found
 
 
@@ -93,6 +114,7 @@ async def login(
     )
     csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
     set_session_cookies(response, settings, issued.token, csrf)
+    remember_language(response, settings, issued.user.language)
     return wrap(
         LoginOut(
             user=UserOut.of(issued.user),
@@ -164,6 +186,30 @@ async def verify(caller: UserDep, request: Request, db: DbDep) -> Envelope[Verif
             token_expires_at=found.token_expires_at,
         )
     )
+
+
+@router.get(
+    "/me",
+    summary="The signed-in person's profile (with the interface language they chose)",
+    response_model=Envelope[UserOut],
+    responses=errors(*LIMITED, *CALLER),
+)
+async def profile(caller: UserDep, db: DbDep) -> Envelope[UserOut]:
+    return wrap(UserOut.of(await service.user_of(db, caller)))
+
+
+@router.patch(
+    "/me",
+    summary="Change one's own profile: the interface language (en, es, or null for the browser's)",
+    response_model=Envelope[UserOut],
+    responses=errors(*LIMITED, *CALLER, *WRITES, *JSON_BODY),
+)
+async def update_profile(
+    body: ProfileIn, caller: UserDep, response: Response, db: DbDep, settings: SettingsDep
+) -> Envelope[UserOut]:
+    user = await service.set_language(db, await service.user_of(db, caller), body.language)
+    remember_language(response, settings, body.language)
+    return wrap(UserOut.of(user))
 
 
 @router.post(

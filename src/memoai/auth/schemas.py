@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from memoai.auth.models import User
+from memoai.language import Language
 
 
 class LoginIn(BaseModel):
@@ -36,10 +37,25 @@ class UserOut(BaseModel):
     must_change_password: bool
     created_at: datetime
     last_login_at: datetime | None
+    language: Language | None = Field(
+        None, description='The interface language chosen ("en" or "es"); null: the browser\'s'
+    )
 
     @classmethod
     def of(cls, user: User) -> UserOut:
         return cls.model_validate(user, from_attributes=True)
+
+
+class ProfileIn(BaseModel):
+    """The signed-in person's own settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    language: Language | None = Field(
+        description='"en" or "es": pages, messages and errors in it from the next sign-in on '
+        "(and at once in the browser, through the memoai_lang cookie); null: follow the "
+        "browser's Accept-Language again (UNSUPPORTED_LANGUAGE for any other value)"
+    )
 
 
 class LoginOut(BaseModel):

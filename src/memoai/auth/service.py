@@ -18,9 +18,11 @@ from memoai.auth.audit import Event, Origin
 from memoai.auth.models import Role, User
 from memoai.configs.schemas import AuthSecurity
 from memoai.db import utcnow
+from memoai.language import Language
 from memoai.sessions.caller import Caller
 from memoai.sessions.service import revoke_user_sessions
 from memoai.settings import Settings
+from memoai.translations import N_
 
 log = logging.getLogger("memoai.auth")
 
@@ -39,14 +41,14 @@ def clean_username(username: str) -> str:
         raise AppError(
             422,
             ErrorCode.VALIDATION_ERROR,
-            "A username has 2 to 64 letters, digits or the characters . _ - + @ (no spaces).",
+            N_("A username has 2 to 64 letters, digits or the characters . _ - + @ (no spaces)."),
             field="username",
         )
     return name
 
 
 def password_rejected(exc: passwords.PasswordRejected, field: str = "password") -> AppError:
-    return AppError(422, ErrorCode.PASSWORD_REJECTED, str(exc), field=field)
+    return AppError(422, ErrorCode.PASSWORD_REJECTED, exc.message, field=field, values=exc.values)
 
 
 async def get_user(db: AsyncSession, user_id: uuid.UUID) -> User | None:
@@ -58,7 +60,7 @@ async def user_of(db: AsyncSession, caller: Caller) -> User:
     """The signed-in caller's account (401 if it vanished meanwhile)."""
     user = await db.get(User, caller.user_id) if caller.user_id is not None else None
     if user is None:
-        raise AppError(401, ErrorCode.UNAUTHORIZED, "Your sign-in is no longer valid.")
+        raise AppError(401, ErrorCode.UNAUTHORIZED, N_("Your sign-in is no longer valid."))
     return user
 
 
@@ -72,7 +74,9 @@ async def user_by_name(db: AsyncSession, username: str) -> User:
     """One user by name, or 404."""
     user = await find_user(db, username)
     if user is None:
-        raise AppError(404, ErrorCode.NOT_FOUND, f"No user named {username!r}.")
+        raise AppError(
+            404, ErrorCode.NOT_FOUND, N_("No user named '%(name)s'."), values={"name": username}
+        )
     return user
 
 
@@ -132,7 +136,9 @@ async def create_user(
         await db.flush()
     except IntegrityError:
         await db.rollback()
-        raise AppError(409, ErrorCode.CONFLICT, f"The username {name!r} is taken.") from None
+        raise AppError(
+            409, ErrorCode.CONFLICT, N_("The username '%(name)s' is taken."), values={"name": name}
+        ) from None
     await audit.record(
         db, Event.USER_CREATED, origin, user_id=user.id, username=name, details={"role": role}
     )
@@ -225,6 +231,13 @@ async def set_display_name(db: AsyncSession, user: User, name: str, *, origin: O
     await db.commit()
 
 
+async def set_language(db: AsyncSession, user: User, language: Language | None) -> User:
+    """Remember (or, with None, forget) the interface language a person chose."""
+    user.language = language
+    await db.commit()
+    return user
+
+
 async def update_user(
     db: AsyncSession,
     user: User,
@@ -253,7 +266,8 @@ async def _keep_an_admin(db: AsyncSession, user: User) -> None:
         raise AppError(
             409,
             ErrorCode.CONFLICT,
-            f"{user.username!r} is the last active administrator; make another one first.",
+            N_("'%(name)s' is the last active administrator; make another one first."),
+            values={"name": user.username},
         )
 
 

@@ -20,6 +20,7 @@ import jwt
 from memoai.api import AppError, ErrorCode
 from memoai.db import utcnow
 from memoai.settings import Settings
+from memoai.translations import N_
 
 ALGORITHM = "HS256"
 ISSUER = "memoai"
@@ -83,7 +84,7 @@ class TokenCodec:
                 )
             except jwt.ExpiredSignatureError:
                 raise AppError(
-                    401, ErrorCode.SESSION_EXPIRED, "Your sign-in has expired. Sign in again."
+                    401, ErrorCode.SESSION_EXPIRED, N_("Your sign-in has expired. Sign in again.")
                 ) from None
             except jwt.InvalidSignatureError:
                 continue
@@ -98,7 +99,7 @@ class TokenCodec:
                 )
             except (ValueError, TypeError):
                 break
-        raise AppError(401, ErrorCode.UNAUTHORIZED, "Your sign-in is not valid. Sign in again.")
+        raise AppError(401, ErrorCode.UNAUTHORIZED, N_("Your sign-in is not valid. Sign in again."))
 
 
 def looks_like_jwt(token: str) -> bool:

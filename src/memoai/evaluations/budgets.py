@@ -25,6 +25,7 @@ from memoai.auth.models import AuditEvent
 from memoai.db import Base, Executor, utcnow
 from memoai.evaluations.models import Evaluation
 from memoai.sessions.caller import Caller
+from memoai.translations import N_
 
 Source = Literal["default", "user", "none"]
 
@@ -144,9 +145,17 @@ async def check(db: Executor, caller: Caller, default: float | None) -> None:
     raise AppError(
         429,
         ErrorCode.BUDGET_EXCEEDED,
-        f"Today's model budget (${budget.daily_usd:.2f}) is spent (${spent:.2f} used). "
-        f"It resets at 00:00 UTC, in {hours} h {minutes} min; your memo was not sent. "
-        "An administrator can raise your budget.",
+        N_(
+            "Today's model budget ($%(budget)s) is spent ($%(spent)s used). It resets at "
+            "00:00 UTC, in %(hours)s h %(minutes)s min; your memo was not sent. "
+            "An administrator can raise your budget."
+        ),
+        values={
+            "budget": f"{budget.daily_usd:.2f}",
+            "spent": f"{spent:.2f}",
+            "hours": hours,
+            "minutes": minutes,
+        },
         details={
             "spent_usd": round(spent, 4),
             "budget_usd": budget.daily_usd,

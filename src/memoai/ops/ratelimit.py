@@ -49,6 +49,7 @@ from memoai.deps import session_token
 from memoai.ops import metrics as prom
 from memoai.ops.forwarding import PEER_KEY, header_values
 from memoai.settings import Settings
+from memoai.translations import N_, gettext, ngettext
 
 log = logging.getLogger("memoai.ratelimit")
 
@@ -62,11 +63,11 @@ IDENTITY_TTL = 5.0
 IDENTITY_CACHE_SIZE = 10_000
 RETRY_PATH = re.compile(r"^/api/v1/evaluations/[^/]+/retry/?$")
 WHAT = {
-    "evaluations": "evaluation requests",
-    "chat": "chat messages",
-    "admin": "administration requests",
-    "reads": "page loads and reads",
-    "api": "requests",
+    "evaluations": N_("evaluation requests"),
+    "chat": N_("chat messages"),
+    "admin": N_("administration requests"),
+    "reads": N_("page loads and reads"),
+    "api": N_("requests"),
 }
 PAGE_VIEW_HEADER = b"x-memoai-page-view"
 PAGE_VIEW_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -311,10 +312,11 @@ class RateLimitMiddleware:
 
 def _refusal(klass: str, decision: Decision) -> JSONResponse:
     wait = decision.retry_after()
-    message = (
-        f"Too many {WHAT[klass]}: the limit is {decision.limit} a minute. "
-        f"Try again in {wait} second{'s' if wait != 1 else ''}."
-    )
+    message = ngettext(
+        "Too many %(what)s: the limit is %(limit)s a minute. Try again in %(num)s second.",
+        "Too many %(what)s: the limit is %(limit)s a minute. Try again in %(num)s seconds.",
+        wait,
+    ) % {"what": gettext(WHAT[klass]), "limit": decision.limit, "num": wait}
     details = {"scope": klass, "limit": decision.limit, "retry_after": wait}
     return fail(
         429, [error_item(ErrorCode.RATE_LIMITED, message, details=details)], decision.headers()

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from memoai.api import AppError, ErrorCode
 from memoai.db import utcnow
 from memoai.sessions.models import Session
+from memoai.translations import N_, gettext
 
 TOKEN_BYTES = 32
 # Sliding expiry is written at most this often, so reads do not turn into writes.
@@ -88,8 +89,8 @@ async def resolve_session(conn: AsyncConnection, token: str, timeout_seconds: in
     return await keep_alive(conn, row, timeout_seconds, STARTS_AGAIN)
 
 
-STARTS_AGAIN = "Start a new session"
-SIGN_IN_AGAIN = "Sign in again"
+STARTS_AGAIN = N_("Start a new session")
+SIGN_IN_AGAIN = N_("Sign in again")
 
 
 async def keep_alive(
@@ -98,12 +99,18 @@ async def keep_alive(
     """Check a session row (id, user_id, expires_at, last_seen_at, revoked_at) and slide it."""
     now = utcnow()
     if row is None or row.revoked_at is not None:
-        raise AppError(401, ErrorCode.UNAUTHORIZED, f"Your session is not valid. {what_next}.")
+        raise AppError(
+            401,
+            ErrorCode.UNAUTHORIZED,
+            N_("Your session is not valid. %(what_next)s."),
+            values={"what_next": gettext(what_next)},
+        )
     if row.expires_at <= now:
         raise AppError(
             401,
             ErrorCode.SESSION_EXPIRED,
-            f"Your session has expired. {what_next}; your earlier work stays stored.",
+            N_("Your session has expired. %(what_next)s; your earlier work stays stored."),
+            values={"what_next": gettext(what_next)},
         )
     expires_at = row.expires_at
     if now - row.last_seen_at >= SLIDE_EVERY:
