@@ -176,7 +176,9 @@ async def comparison_for(
         raise AppError(
             404,
             ErrorCode.NOT_FOUND,
-            "This memo has no revisions yet. Submit a revised version to compare them.",
+            translations.N_(  # in the reader's language when answered (memoai.api)
+                "This memo has no revisions yet. Submit a revised version to compare them."
+            ),
         )
     texts = await _texts(db, [v.submission_id for v in chain.versions])
     return with_diffs(chain, texts)
