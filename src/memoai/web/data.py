@@ -25,7 +25,7 @@ TAB_NEEDS: dict[str, frozenset[str]] = {
     "overall": frozenset({"evaluation"}),
     "detailed": frozenset({"evaluation"}),
     "progress": frozenset(),
-    "chat": frozenset({"evaluation"}),
+    "chat": frozenset(),  # the conversation is a fragment of its own (/ui/chat)
     "memos": frozenset(),  # the list is a fragment of its own (/ui/memos)
     "help": frozenset({"rubric", "frameworks"}),
     "debug": frozenset({"evaluation"}),

@@ -99,12 +99,16 @@ def chart_grid(env: Environment, drawn: list[charts.Chart]) -> Markup:
 
 
 def progress_view(
-    progress: ProgressOut, comparison: RevisionChain | None, range_name: str
+    progress: ProgressOut,
+    comparison: RevisionChain | None,
+    range_name: str,
+    drawn_list: list[charts.Chart] | None = None,
 ) -> dict[str, Any]:
-    """Everything the Progress templates show, computed from the API's data only."""
+    """Everything the Progress templates show, computed from the API's data only (the
+    charts of `drawn_charts(progress)`, passed when already at hand)."""
     drawn = [
         (chart, Markup(chart.svg))  # noqa: S704 - charts escape every text they draw
-        for chart in drawn_charts(progress)
+        for chart in (drawn_list if drawn_list is not None else drawn_charts(progress))
     ]
     return {
         "progress": progress,
@@ -158,8 +162,9 @@ class ProgressPages:
             comparison = await _latest_comparison(backend, progress, chosen)
         except (BackendUnavailable, ValidationError):
             return self._problem(backend, None)
-        context = progress_view(progress, comparison, range_name)
-        context["chart_grid"] = chart_grid(self.web.env, drawn_charts(progress))
+        drawn = drawn_charts(progress)
+        context = progress_view(progress, comparison, range_name, drawn)
+        context["chart_grid"] = chart_grid(self.web.env, drawn)
         return backend.relay(self.web.render(BODY, context))
 
     async def revisions(self, request: Request) -> Response:
