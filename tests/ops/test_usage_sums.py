@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from memoai.app import stop
@@ -22,7 +22,8 @@ from memoai.chat.models import ChatMessage, ChatSession, Role
 from memoai.db import is_sqlite, utcnow
 from memoai.evaluations import budgets
 from memoai.evaluations.models import Evaluation, Status
-from memoai.ops.usage import TOP_USERS, usage
+from memoai.ops import usage as usage_module
+from memoai.ops.usage import TOP_USERS, Usage, UsageCache, usage
 from memoai.sessions.models import Session
 from tests.admin.usage_seed import Spec, add_evaluations, add_users
 from tests.auth.support import auth_settings, open_auth_app
@@ -194,12 +195,19 @@ def fields_of(t: Any) -> tuple[Any, ...]:
             t.cached_tokens, t.cost_usd)  # fmt: skip
 
 
-async def check(engine: AsyncEngine, now: datetime) -> None:
+async def usage_of(engine: AsyncEngine, now: datetime, cache: UsageCache | None) -> Usage:
     async with engine.connect() as conn:
-        got = await usage(
+        return await usage(
             conn, sqlite=is_sqlite(str(engine.url)), now=now, days=DAYS,
-            default_budget=DEFAULT_BUDGET,
+            default_budget=DEFAULT_BUDGET, cache=cache,
         )  # fmt: skip
+
+
+async def check(engine: AsyncEngine, now: datetime, cache: UsageCache) -> Usage:
+    """The figures, as computed and as the cache gives them, are the rows' own."""
+    got = await usage_of(engine, now, cache)
+    assert got == await usage_of(engine, now, None)
+    async with engine.connect() as conn:
         want = await expected(conn, now)
     assert {d.day.isoformat(): fields_of(d) for d in got.per_day} == want["per_day"]
     assert {(m.provider, m.model): fields_of(m) for m in got.per_model} == want["per_model"]
@@ -216,7 +224,7 @@ async def check(engine: AsyncEngine, now: datetime) -> None:
         want["callers_today"],
         want["over_budget"],
     )
-    assert budget.over_budget > 0 and budget.callers_today > budget.over_budget
+    return got
 
 
 async def test_usage_sums_agree_with_the_rows_before_and_after_writes(
@@ -234,7 +242,9 @@ async def test_usage_sums_agree_with_the_rows_before_and_after_writes(
         await budgets.set_budget(conn, users[0], 0.001, "root")  # lower: over it today
         await budgets.set_budget(conn, users[1], None, "root")  # no budget at all
         await budgets.set_budget(conn, users[2], 5.0, "root")
-    await check(engine, now)
+    cache = UsageCache()
+    budget = (await check(engine, now, cache)).budget
+    assert budget.over_budget > 0 and budget.callers_today > budget.over_budget
 
     # More evaluations and replies, some deleted (with their conversations), a budget changed.
     async with engine.begin() as conn:
@@ -247,11 +257,77 @@ async def test_usage_sums_agree_with_the_rows_before_and_after_writes(
         await conn.execute(delete(Evaluation).where(Evaluation.id.in_(gone)))
         await budgets.set_budget(conn, users[2], 0.0, "root")
         await conn.execute(delete(User).where(User.id == users[3]))  # their usage stays
-    await check(engine, now)
-    async with engine.connect() as conn:
-        got = await usage(
-            conn, sqlite=is_sqlite(str(engine.url)), now=now, days=DAYS,
-            default_budget=DEFAULT_BUDGET,
-        )  # fmt: skip
+    await check(engine, now, cache)
+    got = await usage_of(engine, now, cache)
     deleted = [u for u in got.top_users if u.user_id == users[3]]
     assert not deleted or deleted[0].username is None
+
+
+async def test_the_cache_serves_unchanged_rows_and_sees_every_change(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sums are recomputed only when the window's rows changed, and whatever changed them (a
+    completion, a reply, a deletion with an insertion of the same count and sums, another
+    replica's write) is seen by the next request."""
+    rng = random.Random(5)
+    now = utcnow()
+    async with engine.begin() as conn:
+        people = await add_users(conn, [f"user{n:02d}" for n in range(5)])
+        owners: list[tuple[uuid.UUID | None, uuid.UUID]] = list(people.values())
+        owners += await anonymous_sessions(conn, 2)
+        ids = await add_evaluations(conn, random_usage(rng, owners, 60, now))
+        free = Spec(owner=owners[0], at=now - timedelta(minutes=5), scores={}, cost_usd=0.0)
+        pending = Spec(owner=owners[3], at=now - timedelta(minutes=6), scores={}, cost_usd=None)
+        # offline: nothing to pay, no tokens; pending: nothing yet
+        zero, running = await add_evaluations(conn, [free, pending])
+    computed = 0
+    compute = usage_module._totals
+
+    async def counting(*args: Any) -> Any:
+        nonlocal computed
+        computed += 1
+        return await compute(*args)
+
+    monkeypatch.setattr(usage_module, "_totals", counting)
+    cache = UsageCache()
+    await check(engine, now, cache)
+    first = computed
+    await usage_of(engine, now, cache)
+    await usage_of(engine, now, cache)
+    assert computed == first  # unchanged rows: the sums are the cached ones
+
+    # A pending evaluation completes (tokens and cost written on the row).
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(Evaluation)
+            .where(Evaluation.id == running)
+            .values(prompt_tokens=7, cost_usd=0.25)
+        )
+    await check(engine, now, cache)
+    # The free evaluation of one owner deleted, an identical one of another written: the
+    # count and every sum are the same, the times are not.
+    async with engine.begin() as conn:
+        await conn.execute(delete(Evaluation).where(Evaluation.id == zero))
+        moved = Spec(owner=owners[1], at=now - timedelta(minutes=4), scores={}, cost_usd=0.0)
+        await add_evaluations(conn, [moved])
+    await check(engine, now, cache)
+    # A chat reply on someone's evaluation.
+    async with engine.begin() as conn:
+        session_id = owners[2][1]
+        chat_id = uuid.uuid4()
+        await conn.execute(
+            insert(ChatSession).values(
+                id=chat_id, evaluation_id=ids[1], session_id=session_id, user_id=owners[2][0],
+                created_at=now,
+            )
+        )  # fmt: skip
+        await conn.execute(
+            insert(ChatMessage).values(
+                id=uuid.uuid4(), chat_session_id=chat_id, role=Role.ASSISTANT, content="…",
+                tokens=40, prompt_tokens=900, cost_usd=0.001, provider="claude",
+                model="claude-haiku-4-5", created_at=now - timedelta(minutes=1),
+            )
+        )  # fmt: skip
+    got = await check(engine, now, cache)
+    assert got.total.chat_replies == 1
+    assert computed == first + 6  # each change recomputed once (check() also runs uncached)

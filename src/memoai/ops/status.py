@@ -21,7 +21,7 @@ from memoai.evaluations import budgets
 from memoai.evaluations.models import Evaluation, Status
 from memoai.ops.backup import backup_health
 from memoai.ops.health import Check, _configuration, _disk, _llm
-from memoai.ops.usage import Usage, usage
+from memoai.ops.usage import Usage, UsageCache, usage
 from memoai.sessions.models import Session
 
 HOUR = timedelta(hours=1)
@@ -175,6 +175,9 @@ async def admin_status(db: Executor, state: Any, days: int) -> AdminStatus:
     """Everything the Status section shows, from this replica's view."""
     settings = state.settings
     now = utcnow()
+    cache = getattr(state, "usage_cache", None)
+    if cache is None:  # the app's own, made on first use
+        cache = state.usage_cache = UsageCache()
     sessions, evaluations = await counts(db, now)
     return AdminStatus(
         generated_at=now,
@@ -191,5 +194,6 @@ async def admin_status(db: Executor, state: Any, days: int) -> AdminStatus:
             now=now,
             days=days,
             default_budget=settings.llm_daily_budget_usd,
+            cache=cache,
         ),
     )

@@ -8,13 +8,24 @@ those. Both are summed in SQL, per day, per provider and model, and for the top 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Date, and_, cast, func, literal, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    and_,
+    cast,
+    extract,
+    func,
+    literal,
+    select,
+    union_all,
+)
 
 from memoai.auth.models import User
 from memoai.chat.models import ChatMessage, ChatSession, Role
@@ -153,7 +164,7 @@ def _per_owner(since: datetime, today: datetime) -> Any:
 Sums = list[float]
 
 
-def _add(into: dict[Any, Sums], key: Any, chat: bool, n: int, values: Sequence[Any]) -> None:
+def _add(into: dict[Any, Sums], key: Any, chat: Any, n: int, values: Sequence[Any]) -> None:
     sums = into.get(key)
     if sums is None:
         sums = into[key] = [0, 0, 0, 0, 0, 0.0]
@@ -174,31 +185,119 @@ def _fields(sums: Sums | None) -> dict[str, Any]:
     }
 
 
-async def usage(
-    db: Executor, *, sqlite: bool, now: datetime, days: int, default_budget: float | None
-) -> Usage:
-    """Usage of the last `days` UTC days (today included), with today's budget use.
+@dataclass(slots=True)
+class Totals:
+    """A window's sums: per day, per model, per user; today's spending per owner (is a user,
+    id): what two grouped scans give, before budgets and names are added."""
 
-    Two grouped scans, per day and model (tens of rows) and per owner (one row per user or
-    anonymous session), each answered from the covering time index of evaluations (migration
-    0010): the work in Python grows with the number of days and owners, not of evaluations.
-    """
-    today = budgets.day_start(now)
-    since = today - DAY * (days - 1)
-    per_day: dict[str, Sums] = {}
-    per_model: dict[tuple[str, str], Sums] = {}
+    per_day: dict[str, Sums] = field(default_factory=dict)
+    per_model: dict[tuple[str, str], Sums] = field(default_factory=dict)
+    per_user: dict[uuid.UUID, Sums] = field(default_factory=dict)
+    spent_today: dict[tuple[bool, uuid.UUID], float] = field(default_factory=dict)
+
+
+async def _totals(db: Executor, sqlite: bool, since: datetime, today: datetime) -> Totals:
+    found = Totals()
     for day, provider, model, chat, n, *values in (await db.execute(_per_day(sqlite, since))).all():
-        _add(per_day, day if isinstance(day, str) else day.isoformat(), bool(chat), n, values)
-        _add(per_model, (provider or "unknown", model or "unknown"), bool(chat), n, values)
-    per_user: dict[uuid.UUID, Sums] = {}
-    spent_today: dict[tuple[bool, uuid.UUID], float] = defaultdict(float)
+        _add(found.per_day, day if isinstance(day, str) else day.isoformat(), chat, n, values)
+        _add(found.per_model, (provider or "unknown", model or "unknown"), chat, n, values)
+    spent: dict[tuple[bool, uuid.UUID], float] = defaultdict(float)
     for owner, user_rows, chat, n, *values, n_today, cost_today in (
         await db.execute(_per_owner(since, today))
     ).all():
         if user_rows:
-            _add(per_user, owner, bool(chat), n, values)
+            _add(found.per_user, owner, chat, n, values)
         if n_today:
-            spent_today[(bool(user_rows), owner)] += float(cost_today or 0.0)
+            spent[(bool(user_rows), owner)] += float(cost_today or 0.0)
+    found.spent_today = dict(spent)
+    return found
+
+
+def _mark(sqlite: bool, since: datetime) -> Any:
+    """What the window's rows add up to: their count, the sum of their times (a new row, a
+    deleted one, or both, moves it) and of every summed column (a completion moves them).
+    The rows' owners, models and times never change once written."""
+    e, m = Evaluation, ChatMessage
+
+    def moment(column: Any) -> Any:
+        return func.julianday(column) if sqlite else extract("epoch", column)
+
+    evaluations = select(
+        literal(0),
+        func.count(),
+        func.sum(moment(e.created_at)),
+        *(func.sum(c) for c in (e.prompt_tokens, e.completion_tokens, e.cached_tokens)),
+        func.sum(e.cost_usd),
+    ).where(e.created_at >= since)
+    replies = select(
+        literal(1),
+        func.count(),
+        func.sum(moment(m.created_at)),
+        func.sum(m.prompt_tokens),
+        func.sum(m.tokens),
+        literal(0),
+        func.sum(m.cost_usd),
+    ).where(m.role == Role.ASSISTANT, m.created_at >= since)
+    return union_all(evaluations, replies)
+
+
+class UsageCache:
+    """A process's recent windows' sums, each with the mark of the rows it came from.
+
+    Every request reads the mark from the database (one ungrouped scan of the covering index)
+    and uses the sums only while it is unchanged, so every replica's writes are seen at once;
+    budgets and user names are read each time. A mark read differently (a float sum added in
+    another order) only costs a recomputation."""
+
+    def __init__(self, size: int = 8) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[Any, ...], tuple[Any, Totals]] = OrderedDict()
+
+    def get(self, key: tuple[Any, ...], mark: Any) -> Totals | None:
+        found = self._entries.get(key)
+        if found is None or found[0] != mark:
+            return None
+        self._entries.move_to_end(key)
+        return found[1]
+
+    def put(self, key: tuple[Any, ...], mark: Any, totals: Totals) -> None:
+        self._entries[key] = (mark, totals)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+
+
+async def usage(
+    db: Executor,
+    *,
+    sqlite: bool,
+    now: datetime,
+    days: int,
+    default_budget: float | None,
+    cache: UsageCache | None = None,
+) -> Usage:
+    """Usage of the last `days` UTC days (today included), with today's budget use.
+
+    Two grouped scans, per day and model (tens of rows) and per owner (one row per user or
+    anonymous session), each answered from ix_evaluations_usage (it covers every summed
+    column): the work in Python grows with the number of days and owners, not of
+    evaluations. With `cache`, the scans run only when the window's rows changed.
+    """
+    today = budgets.day_start(now)
+    since = today - DAY * (days - 1)
+    if cache is None:
+        totals = await _totals(db, sqlite, since, today)
+    else:
+        rows = (await db.execute(_mark(sqlite, since))).all()
+        mark = tuple(sorted(tuple(row) for row in rows))
+        key = (sqlite, since, today)
+        found = cache.get(key, mark)
+        if found is None:
+            found = await _totals(db, sqlite, since, today)
+            cache.put(key, mark, found)
+        totals = found
+    per_day, per_model, per_user = totals.per_day, totals.per_model, totals.per_user
+    spent_today = totals.spent_today
     own = await budgets.overrides(db)
     users = sorted(per_user, key=lambda key: (-per_user[key][5], -per_user[key][0], key.hex))
     names = await _usernames(db, users[:TOP_USERS])
