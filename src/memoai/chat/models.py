@@ -68,4 +68,6 @@ class ChatMessage(Base):
 
     __table_args__ = (
         Index("ix_chat_messages_chat_session_id_created_at", "chat_session_id", "created_at"),
+        # The admin status: replies of the usage window and of the last hour.
+        Index("ix_chat_messages_created_at", "created_at"),
     )

@@ -98,4 +98,11 @@ class Evaluation(Base):
         Index("ix_evaluations_status", "status"),
         # The admin status: today, this week, the last hour, the usage window.
         Index("ix_evaluations_created_at", "created_at"),
+        # The status's usage sums, from the index alone; the provider's last success.
+        Index(
+            "ix_evaluations_usage",
+            *("created_at", "provider", "model", "user_id", "session_id"),
+            *("prompt_tokens", "completion_tokens", "cached_tokens", "cost_usd"),
+        ),
+        Index("ix_evaluations_provider_status_created_at", "provider", "status", "created_at"),
     )
