@@ -7,11 +7,14 @@ import csv
 import io
 import shutil
 import subprocess
+import uuid
 from datetime import datetime
 
 import pytest
 from babel.dates import format_datetime
+from sqlalchemy import update
 
+from memoai.evaluations.models import Evaluation
 from tests.evaluations.test_language import SPANISH_MEMO
 from tests.export.test_pdf import extract, flat, render_png
 from tests.progress.conftest import Api
@@ -128,3 +131,26 @@ async def test_the_csv_header_follows_the_readers_language(api: Api) -> None:
     ask = english_rows[0].index("has_explicit_ask")
     assert english_rows[1][ask] == "yes" and spanish_rows[1][ask] == "sí"
     assert len(header) == len(english_rows[0]) and spanish_rows[1][0] == english_rows[1][0]
+
+
+async def test_the_exports_errors_are_in_the_readers_language(api: Api) -> None:
+    done = await api.evaluate(SPANISH_MEMO, language="es")
+    async with api.app.state.db.sessions() as db:
+        await db.execute(
+            update(Evaluation)
+            .where(Evaluation.id == uuid.UUID(done["id"]))
+            .values(status="failed", error_code="LLM_TIMEOUT")
+        )
+        await db.commit()
+    path = f"/api/v1/export/pdf/{done['id']}"
+    spanish = (await api.client.get(path, headers=SPANISH)).json()["errors"][0]
+    english = (await api.client.get(path)).json()["errors"][0]
+    assert spanish["code"] == english["code"] == "CONFLICT"
+    assert spanish["message"] == (
+        "La evaluación está en estado «failed»; el informe estará disponible cuando termine."
+    )
+    assert english["message"].endswith("a report is available once it completes.")
+    lonely = await api.evaluate(SPANISH_MEMO + "\nOtro.", language="es")
+    missing = await api.client.get(f"/api/v1/progress/revisions/{lonely['id']}", headers=SPANISH)
+    assert missing.status_code == 404
+    assert missing.json()["errors"][0]["message"].startswith("Este memorando aún no tiene")

@@ -15,7 +15,7 @@ from memoai.feedback import described
 from memoai.progress.rows import fetch, in_range
 from memoai.progress.service import against_previous, assemble
 from memoai.sessions.caller import Caller
-from memoai.translations import gettext as _
+from memoai.translations import N_
 
 REPORT_HISTORY = 100  # evaluations shown in the report's progress chart, up to this one
 
@@ -29,8 +29,8 @@ async def report_data(
         raise AppError(
             409,
             ErrorCode.CONFLICT,
-            _("The evaluation is %(status)s; a report is available once it completes.")
-            % {"status": evaluation.status},
+            N_("The evaluation is %(status)s; a report is available once it completes."),
+            values={"status": str(evaluation.status)},
         )
     out = await described(db, evaluation)
     rows = await fetch(
