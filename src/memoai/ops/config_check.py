@@ -30,6 +30,7 @@ from memoai.debugging.redact import (
     url_passwords as url_passwords,  # the CLI's scrubbing takes them from here
 )
 from memoai.settings import PROFILES, Settings, SettingsError, load_settings
+from memoai.translations import gettext as _
 
 
 @dataclass
@@ -95,28 +96,34 @@ def check_settings(settings: Settings, result: CheckResult) -> None:
     result.secrets = secret_values(settings)
     problems = settings.production_problems()
     if settings.is_production:
-        result.errors += [f"production refuses to start: {p}" for p in problems]
+        refused = _("production refuses to start: %(problem)s")
+        result.errors += [refused % {"problem": p} for p in problems]
     else:
-        result.warnings += [f"{p} (production would refuse this)" for p in problems]
+        unwise = _("%(problem)s (production would refuse this)")
+        result.warnings += [unwise % {"problem": p} for p in problems]
     result.warnings += _unwise_choices(settings)
 
 
 def _unwise_choices(settings: Settings) -> list[str]:
     warnings = []
     if not settings.csrf_protection:
-        warnings.append("CSRF_PROTECTION is off: cookie-authenticated requests are not protected")
+        warnings.append(
+            _("CSRF_PROTECTION is off: cookie-authenticated requests are not protected")
+        )
     if settings.database_backup_enabled and not settings.backup_encryption_key:
         if settings.is_production and not settings.backup_allow_unencrypted:
             warnings.append(
-                "BACKUP_ENCRYPTION_KEY is not set: production refuses to make backups "
-                "(set the key, or BACKUP_ALLOW_UNENCRYPTED=true to store them unencrypted)"
+                _(
+                    "BACKUP_ENCRYPTION_KEY is not set: production refuses to make backups "
+                    "(set the key, or BACKUP_ALLOW_UNENCRYPTED=true to store them unencrypted)"
+                )
             )
         else:
-            warnings.append("BACKUP_ENCRYPTION_KEY is not set: backups are stored unencrypted")
+            warnings.append(_("BACKUP_ENCRYPTION_KEY is not set: backups are stored unencrypted"))
     if not settings.database_backup_enabled:
-        warnings.append("DATABASE_BACKUP_ENABLED is off: no scheduled backups")
+        warnings.append(_("DATABASE_BACKUP_ENABLED is off: no scheduled backups"))
     if settings.is_production and settings.openapi_docs:
-        warnings.append("OPENAPI_DOCS is on in production: the API description is public")
+        warnings.append(_("OPENAPI_DOCS is on in production: the API description is public"))
     return warnings
 
 
@@ -126,10 +133,11 @@ def check_files(config_dir: Path, result: CheckResult) -> None:
         name = config_filename(config_type)
         try:
             text = (config_dir / name).read_text(encoding="utf-8")
-            _, warnings = validate_config(config_type, text)
+            _config, warnings = validate_config(config_type, text)
         except OSError as exc:
             result.files[name] = "error"
-            result.errors.append(f"{name}: cannot read {config_dir / name}: {exc.strerror}")
+            unreadable = {"file": name, "path": config_dir / name, "reason": exc.strerror}
+            result.errors.append(_("%(file)s: cannot read %(path)s: %(reason)s") % unreadable)
             continue
         except ConfigError as exc:
             result.files[name] = "error"

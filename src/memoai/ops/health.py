@@ -32,6 +32,7 @@ from memoai.ops.access import forbidden, trusted_caller
 from memoai.ops.backup import backup_health
 from memoai.ops.provider_check import ProviderCheck
 from memoai.ops.storage import WriteProbe
+from memoai.translations import gettext as _
 
 router = APIRouter(tags=["health"], dependencies=PUBLIC)
 MIN_FREE_BYTES = 200 * 1024 * 1024
@@ -87,7 +88,9 @@ async def ready(request: Request) -> Envelope[Readiness] | JSONResponse:
     details = trusted_caller(request)
     failed = [name for name in REQUIRED_CHECKS if not checks[name]["ok"]]
     if failed:
-        message = f"This replica cannot serve requests now ({', '.join(failed)})."
+        message = _("This replica cannot serve requests now (%(checks)s).") % {
+            "checks": ", ".join(failed)
+        }
         extra = {"checks": checks} if details else {}
         item = error_item(ErrorCode.SERVICE_UNAVAILABLE, message, details=extra)
         return fail(503, [item], headers={"Retry-After": "5"})
@@ -113,10 +116,11 @@ async def _database(db: Any, probe: WriteProbe) -> dict[str, Any]:
                 (await conn.execute(text("SHOW transaction_read_only"))).scalar() == "on"
             )
     except Exception as exc:
-        return {"ok": False, "message": f"database unreachable: {type(exc).__name__}"}
+        found = {"error": type(exc).__name__}
+        return {"ok": False, "message": _("database unreachable: %(error)s") % found}
     latency = round((time.perf_counter() - started) * 1000, 2)
     if read_only:
-        return {"ok": False, "message": "the database is read-only"}
+        return {"ok": False, "message": _("the database is read-only")}
     problem = await probe.problem()
     if problem:
         return {"ok": False, "message": problem}
@@ -128,7 +132,7 @@ def _configuration(configs: Any) -> dict[str, Any]:
     problems = list(configs.problems)
     result: dict[str, Any] = {"ok": not problems, "version": current.version}
     if problems:
-        result["message"] = "last valid configuration kept; the files on disk are invalid"
+        result["message"] = _("last valid configuration kept; the files on disk are invalid")
         result["problems"] = problems
     return result
 
@@ -153,12 +157,12 @@ def _rate_limits(state: Any) -> dict[str, Any]:
     """Whether the replicas count rate limits together (Redis) or each on its own."""
     limiter = getattr(state, "rate_limiter", None)
     if limiter is None:
-        return {"ok": True, "shared": False, "message": "rate limits are off"}
+        return {"ok": True, "shared": False, "message": _("rate limits are off")}
     if not state.settings.redis_url:
-        return {"ok": True, "shared": False, "message": "counted per replica (no REDIS_URL)"}
+        return {"ok": True, "shared": False, "message": _("counted per replica (no REDIS_URL)")}
     if limiter.shared:
         return {"ok": True, "shared": True, "message": None}
-    message = "Redis is unreachable: rate limits are counted per replica meanwhile"
+    message = _("Redis is unreachable: rate limits are counted per replica meanwhile")
     return {"ok": False, "shared": False, "message": message}
 
 
@@ -177,7 +181,7 @@ def _llm(provider: Any) -> dict[str, Any]:
         return {
             "ok": True,
             "provider": "offline",
-            "message": "offline analysis in use (no LLM key set or LLM_PROVIDER=offline)",
+            "message": _("offline analysis in use (no LLM key set or LLM_PROVIDER=offline)"),
         }
     problem = getattr(provider, "problem", None)
     if problem:
@@ -189,12 +193,13 @@ def _disk(path: Any) -> dict[str, Any]:
     try:
         usage = shutil.disk_usage(path)
     except OSError as exc:
-        return {"ok": False, "message": f"data folder not readable: {exc.strerror}"}
+        found = {"reason": exc.strerror}
+        return {"ok": False, "message": _("data folder not readable: %(reason)s") % found}
     prom.DISK_FREE.set(usage.free)
     ok = usage.free >= MIN_FREE_BYTES
     result: dict[str, Any] = {"ok": ok, "free_bytes": usage.free}
     if not ok:
-        result["message"] = f"less than {MIN_FREE_BYTES // (1024 * 1024)} MiB free"
+        result["message"] = _("less than %(size)s MiB free") % {"size": MIN_FREE_BYTES // 1048576}
     return result
 
 

@@ -18,8 +18,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from memoai.auth.audit import Event
+from memoai.translations import N_, ngettext
 from memoai.translations import gettext as _
-from memoai.translations import ngettext
 from memoai.web.admin_pages import AdminView, first_error, items_of, offset_of, pager, url
 from memoai.web.api_client import ApiResult, Backend
 from memoai.web.auth_pages import field_errors
@@ -35,6 +35,48 @@ PAGE = 25
 USER_CHOICES = 200  # the users offered in the sessions' and log's filters
 ROLES = ("user", "admin")
 EVENTS = tuple(str(event) for event in Event)
+# The log's stored codes stay English (the API and its CSV answer them as stored); the
+# Admin tab shows them in the reader's language.
+EVENT_LABELS = {
+    Event.LOGIN: N_("login"),
+    Event.LOCKOUT: N_("lockout"),
+    Event.LOGOUT: N_("logout"),
+    Event.PASSWORD_CHANGED: N_("password changed"),
+    Event.SESSION_REVOKED: N_("session revoked"),
+    Event.USER_CREATED: N_("user created"),
+    Event.USER_CHANGED: N_("user changed"),
+    Event.CONFIG_CHANGED: N_("config changed"),
+    Event.CONFIG_ROLLED_BACK: N_("config rolled back"),
+    Event.DEBUG_MODE_CHANGED: N_("debug mode changed"),
+    Event.MEMO_DELETED: N_("memo deleted"),
+    Event.DATA_DELETED: N_("data deleted"),
+}
+OUTCOME_LABELS = {"success": N_("success"), "failure": N_("failure")}
+REASON_LABELS = {
+    "unknown_user": N_("unknown user"),
+    "wrong_password": N_("wrong password"),
+    "deactivated": N_("deactivated"),
+    "activated": N_("activated"),
+    "too_many_failures": N_("too many failures"),
+    "wrong_current_password": N_("wrong current password"),
+    "admin": N_("by an administrator"),
+    "admin_all": N_("all of them, by an administrator"),
+    "by_self": N_("by the user"),
+    "reset": N_("reset by an administrator"),
+    "role": N_("role"),
+    "display_name": N_("display name"),
+}
+
+
+def audit_labels() -> dict[str, dict[str, str]]:
+    """The log's codes (events, outcomes, reasons) as the reader's language says them."""
+    return {
+        "event_labels": {str(code): _(label) for code, label in EVENT_LABELS.items()},
+        "outcome_labels": {code: _(label) for code, label in OUTCOME_LABELS.items()},
+        "reason_labels": {code: _(label) for code, label in REASON_LABELS.items()},
+    }
+
+
 AUDIT_CSV = "/api/v1/admin/auth-log.csv"
 
 
@@ -272,6 +314,7 @@ class AccountPages(AdminView):
             "rows": rows,
             "choices": choices,
             "events": EVENTS,
+            **audit_labels(),
             "filters": shown,
             "pager": pager("/ui/admin/audit", shown, offset, len(rows), total, PAGE),
             "csv_url": url("/ui/admin/audit.csv", shown),

@@ -14,6 +14,7 @@ from starlette.routing import Route
 from memoai.progress import svg
 from memoai.progress.charts import Chart
 from memoai.translations import gettext as _
+from memoai.translations import ngettext, number
 from memoai.web.admin_pages import AdminView, first_error, url
 from memoai.web.progress_pages import ProgressPages
 
@@ -53,22 +54,30 @@ def usage_chart(usage: dict[str, Any]) -> Chart:
     high_tokens = max((p.value or 0.0 for p in tokens), default=0.0)
     panels = [
         svg.Panel(_("Estimated cost (USD)"), cost, 0.0, svg.nice_ticks(high_cost, 3)[-1],
-                  svg.nice_ticks(high_cost, 3), lambda v: f"{v:.2f}"),
+                  svg.nice_ticks(high_cost, 3), lambda v: number(v, "0.00")),
         svg.Panel(_("Tokens (prompt and completion)"), tokens, 0.0,
                   svg.nice_ticks(high_tokens, 3)[-1], svg.nice_ticks(high_tokens, 3),
-                  lambda v: f"{v:,.0f}"),
+                  lambda v: number(v, "#,##0")),
     ]  # fmt: skip
-    title = _("Model usage, last %(days)s days") % {"days": usage["days"]}
-    desc = _(
-        "%(evaluations)s evaluations and %(replies)s chat replies cost an estimated $%(cost)s."
-    ) % {
-        "evaluations": usage["total"]["evaluations"],
-        "replies": usage["total"]["chat_replies"],
-        "cost": f"{usage['total']['cost_usd']:.2f}",
-    }
+    days_shown, total = usage["days"], usage["total"]
+    title = ngettext("Model usage, last %(num)s day", "Model usage, last %(num)s days", days_shown)
+    title %= {"num": days_shown}
+    desc = " ".join(
+        (
+            ngettext("%(num)s evaluation", "%(num)s evaluations", total["evaluations"])
+            % {"num": number(total["evaluations"])},
+            ngettext(
+                "and %(num)s chat reply cost an estimated $%(cost)s.",
+                "and %(num)s chat replies cost an estimated $%(cost)s.",
+                total["chat_replies"],
+            )
+            % {"num": number(total["chat_replies"]), "cost": number(total["cost_usd"], "#,##0.00")},
+        )
+    )
     rows = [
-        [d["day"], str(d["evaluations"]), str(d["chat_replies"]),
-         f"{d['prompt_tokens'] + d['completion_tokens']:,}", f"{d['cost_usd']:.4f}"]
+        [d["day"], number(d["evaluations"]), number(d["chat_replies"]),
+         number(d["prompt_tokens"] + d["completion_tokens"]),
+         number(d["cost_usd"], "#,##0.0000")]
         for d in reversed(days) if d["evaluations"] or d["chat_replies"]
     ]  # fmt: skip
     return Chart(
@@ -99,18 +108,22 @@ def criterion_chart(view: dict[str, Any], criterion_id: str, index: int) -> Char
     ticks = [float(t) for t in range(low, high + 1)]
     chart_id = f"chart-cohort-{index}"
     desc = "; ".join(
-        _("rubric %(version)s: mean %(mean)s over %(count)s scores")
-        % {"version": s["rubric_version"], "mean": f"{s['mean']:.2f}", "count": s["count"]}
+        ngettext(
+            "rubric %(version)s: mean %(mean)s over %(num)s score",
+            "rubric %(version)s: mean %(mean)s over %(num)s scores",
+            s["count"],
+        )
+        % {"version": s["rubric_version"], "mean": number(s["mean"], "0.00"), "num": s["count"]}
         + (
-            _(", spread %(spread)s") % {"spread": f"{s['stdev']:.2f}"}
+            _(", spread %(spread)s") % {"spread": number(s["stdev"], "0.00")}
             if s["stdev"] is not None
             else ""
         )
         for s in series
     )
     rows = [
-        [p["period"], s["rubric_version"], str(p["count"]), f"{p['mean']:.2f}",
-         "–" if p["stdev"] is None else f"{p['stdev']:.2f}"]
+        [p["period"], s["rubric_version"], number(p["count"]), number(p["mean"], "0.00"),
+         "–" if p["stdev"] is None else number(p["stdev"], "0.00")]
         for s in series for p in s["points"]
     ]  # fmt: skip
     panel = svg.Panel(name, points, float(low), float(high), ticks)

@@ -164,18 +164,33 @@ def _valid_span(segment: dict[str, Any], length: int) -> bool:
 
 
 def format_score(value: Any, digits: int = 1) -> str:
-    """3.4 for an overall score by the one rounding rule (memoai.scores), "–" for none;
-    `digits=0` for a whole criterion score."""
+    """3.4 (3,4 in Spanish) for an overall score by the one rounding rule (memoai.scores), "–"
+    for none; `digits=0` for a whole criterion score."""
     if value is None or isinstance(value, jinja2.Undefined):
         return "–"
-    return scores.text(float(value)) if digits else str(round(float(value)))
+    return translations.score(float(value)) if digits else str(round(float(value)))
 
 
 def format_change(value: Any) -> str:
     """+0.3 / −0.2 / 0.0 for a change of scores (memoai.scores), "–" for none."""
     if value is None or isinstance(value, jinja2.Undefined):
         return "–"
-    return scores.signed(float(value))
+    return translations.signed(float(value))
+
+
+def format_number(value: Any, pattern: str = "#,##0.#") -> str:
+    """{{ x|number }}: 1,234.5 in English, 1234,5 in Spanish (Babel, the reader's language);
+    `pattern` as Babel's ("0.00" for money, "#,##0" for counts); "–" for none."""
+    if value is None or isinstance(value, jinja2.Undefined):
+        return "–"
+    return translations.number(float(value), pattern)
+
+
+def format_percent(value: Any) -> str:
+    """{{ share|percent }}: 0.35 as 35% in English, 35 % in Spanish; "–" for none."""
+    if value is None or isinstance(value, jinja2.Undefined):
+        return "–"
+    return translations.percent(float(value))
 
 
 def format_when(value: Any) -> str:
@@ -264,6 +279,8 @@ def make_environment() -> jinja2.Environment:
         score=format_score,
         change=format_change,
         when=format_when,
+        number=format_number,
+        percent=format_percent,
         levels=guidance_levels,
     )
     env.globals.update(
