@@ -171,10 +171,11 @@ def report(label: str, samples: list[float], target: float) -> None:
     ms = [s * 1000 for s in samples]
     verdict = "ok" if p95(samples) < target else "OVER TARGET"
     spread = f"median {statistics.median(ms):7.1f} ms  p95 {p95(ms):7.1f} ms" if len(ms) > 1 else ""
-    cpu = statistics.median(CPU.get(id(samples), [float("nan")])) * 1000
+    cpu_samples = CPU.get(id(samples), [float("nan")])
+    cpu, cpu_p95 = statistics.median(cpu_samples) * 1000, p95(cpu_samples) * 1000
     print(
         f"{label:<58} runs {len(ms):>3}  {spread:<36} max {max(ms):7.1f} ms  "
-        f"cpu median {cpu:6.1f} ms  load {os.getloadavg()[0]:.2f}  "
+        f"cpu median {cpu:6.1f} ms  cpu p95 {cpu_p95:6.1f} ms  load {os.getloadavg()[0]:.2f}  "
         f"(target {target * 1000:.0f} ms: {verdict})"
     )
 
