@@ -3,7 +3,9 @@ of every tenth), My memos and an address naming an old evaluation among them, an
 contentful paint of the Write tab in Chromium, against one `memoai serve` (offline).
 
 Server time is measured as the loopback round trip of each request with keep-alive (an upper
-bound of the server's own time). FCP comes from the Performance API in Debian's Chromium.
+bound of the server's own time), beside the server process's CPU time per request (user +
+system, from /proc: on a shared, loaded machine the round trip waits for a core, the CPU time
+does not) and the load average. FCP comes from the Performance API in Debian's Chromium.
 
     .venv/bin/python bench/web_pages.py [--history 1000] [--requests 100] [--paints 10]
 """
@@ -82,22 +84,40 @@ def memo_paths(firsts: list[str]) -> dict[str, str]:
     }
 
 
-def time_paths(client: httpx.Client, paths: dict[str, str], requests: int) -> None:
-    print(f"{'path':<30} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  target p95 < {TARGET_MS:.0f}")
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def time_paths(client: httpx.Client, paths: dict[str, str], requests: int, pid: int) -> None:
+    print(
+        f"{'path':<30} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'CPU ms':>7}  {'load':>4}"
+        f"  target p95 < {TARGET_MS:.0f}"
+    )
     for path in paths.values():  # warm-up: templates compiled, caches and database settled
         for _ in range(5):
             client.get(path)
     for name, path in paths.items():
         samples = []
+        cpu = cpu_seconds(pid)
         for _ in range(requests):
             started = time.perf_counter()
             response = client.get(path)
             samples.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200, (path, response.status_code)
+        cpu_ms = (cpu_seconds(pid) - cpu) * 1000 / requests
         p95 = pct(samples, 0.95)
         verdict = "ok" if p95 < TARGET_MS else "SLOW"
         median = statistics.median(samples)
-        print(f"{name:<30} {median:8.1f} {p95:8.1f} {max(samples):8.1f}  {verdict}")
+        load = os.getloadavg()[0]
+        print(
+            f"{name:<30} {median:8.1f} {p95:8.1f} {max(samples):8.1f} {cpu_ms:7.1f}  {load:4.1f}"
+            f"  {verdict}"
+        )
 
 
 def first_contentful_paints(
@@ -181,7 +201,7 @@ def main() -> None:
                 paths = {f"page ?tab={tab}": f"/?tab={tab}" for tab in TABS}
                 paths |= {f"fragment /ui/tabs/{tab}": f"/ui/tabs/{tab}" for tab in TABS}
                 paths |= memo_paths(firsts)
-                time_paths(client, paths, args.requests)
+                time_paths(client, paths, args.requests, server.pid)
                 paints = first_contentful_paints(
                     base, client.cookies, args.paints, (WRITE, "/nowhere")
                 )
