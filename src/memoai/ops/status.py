@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, true, union_all
 
 from memoai.chat.models import ChatMessage, MessageStatus, Role
 from memoai.db import Executor, is_sqlite, utcnow
@@ -79,8 +79,8 @@ async def database_status(db: Executor, url: str) -> DatabaseStatus:
         await db.execute(text("SELECT 1"))
         latency = round((time.perf_counter() - started) * 1000, 2)
         if sqlite:
-            pages = await db.scalar(text("PRAGMA page_count"))
-            size = int(pages or 0) * int(await db.scalar(text("PRAGMA page_size")) or 0)
+            pages = "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
+            size = int(await db.scalar(text(pages)) or 0)
         else:
             size = int(await db.scalar(text("SELECT pg_database_size(current_database())")) or 0)
     except Exception as exc:  # reported, never raised: the status page must still answer
@@ -100,27 +100,19 @@ async def provider_status(db: Executor, provider: Any, now: datetime) -> Provide
     """The configured provider's calls of the last hour, from every replica's stored results."""
     hour_ago = now - HOUR
     finished = Evaluation.status.in_((Status.COMPLETED, Status.FAILED))
-    evaluations = (
-        await db.execute(
-            select(Evaluation.status == Status.FAILED, Evaluation.latency_ms).where(
-                finished,
-                Evaluation.provider == provider.name,
-                Evaluation.completed_at >= hour_ago,
-                # Through the created_at index; a retry of an older memo is not counted here.
-                Evaluation.created_at >= now - RECENT,
-            )
-        )
-    ).all()
-    replies = (
-        await db.execute(
-            select(ChatMessage.status == MessageStatus.FAILED, ChatMessage.latency_ms).where(
-                ChatMessage.role == Role.ASSISTANT,
-                ChatMessage.provider == provider.name,
-                ChatMessage.created_at >= hour_ago,
-            )
-        )
-    ).all()
-    calls = [*evaluations, *replies]
+    evaluations = select(Evaluation.status == Status.FAILED, Evaluation.latency_ms).where(
+        finished,
+        Evaluation.provider == provider.name,
+        Evaluation.completed_at >= hour_ago,
+        # Through a created_at index; a retry of an older memo is not counted here.
+        Evaluation.created_at >= now - RECENT,
+    )
+    replies = select(ChatMessage.status == MessageStatus.FAILED, ChatMessage.latency_ms).where(
+        ChatMessage.role == Role.ASSISTANT,
+        ChatMessage.provider == provider.name,
+        ChatMessage.created_at >= hour_ago,
+    )
+    calls = (await db.execute(union_all(evaluations, replies))).all()
     failures = sum(1 for failed, _ in calls if failed)
     last = await db.scalar(
         select(Evaluation.completed_at)
@@ -148,26 +140,29 @@ async def counts(db: Executor, now: datetime) -> tuple[SessionCounts, Evaluation
     today = budgets.day_start(now)
     monday = today - timedelta(days=today.weekday())
     live = (Session.revoked_at.is_(None), Session.expires_at > now)
-    active, signed_in = (
-        await db.execute(
-            select(func.count(), func.count(Session.user_id)).select_from(Session).where(*live)
+    sessions = (
+        select(func.count().label("active"), func.count(Session.user_id).label("signed_in"))
+        .select_from(Session)
+        .where(*live)
+        .subquery()
+    )
+    on_today = Evaluation.created_at >= today
+    week = (
+        select(
+            func.count().label("week"),
+            func.count().filter(on_today).label("day"),
+            func.count().filter(on_today, Evaluation.status == Status.FAILED).label("failed"),
         )
-    ).one()
-    since_monday = Evaluation.created_at >= monday
-    week, day, failed = (
-        await db.execute(
-            select(
-                func.count(),
-                func.count().filter(Evaluation.created_at >= today),
-                func.count().filter(
-                    Evaluation.created_at >= today, Evaluation.status == Status.FAILED
-                ),
-            ).where(since_monday)
-        )
+        .where(Evaluation.created_at >= monday)
+        .subquery()
+    )
+    both = sessions.join(week, true())  # one row each: one round trip for both
+    active, signed_in, this_week, day, failed = (
+        await db.execute(select(*sessions.c, *week.c).select_from(both))
     ).one()
     return (
         SessionCounts(active=active, signed_in=signed_in),
-        EvaluationCounts(today=day, this_week=week, failed_today=failed),
+        EvaluationCounts(today=day, this_week=this_week, failed_today=failed),
     )
 
 
