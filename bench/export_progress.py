@@ -135,9 +135,9 @@ async def bench_pdf(url: str | None, tmp: Path, runs: int, memo: str) -> list[fl
         )  # fmt: skip
     path = f"/api/v1/export/pdf/{target.evaluation_ids[0]}"
     await timed(client, path, 2)  # warm-up: fonts are parsed once per process
-    # The common CJK cut is made once per machine (cached file) in a background thread the
+    # The common CJK cuts are made once per machine (cached files) in a background thread the
     # first time a report needs CJK; wait for it, as a running server has long since.
-    await asyncio.to_thread(FONTS.cjk_common, True)
+    await asyncio.to_thread(FONTS.cjk_common, True)  # the common CJK cuts (export/cjk.py)
     # So are the slim copies of the faces (`export/prepared.py`), asked for as faces are added.
     await asyncio.to_thread(FONTS.prepared.wait)
     await timed(client, path, 1)

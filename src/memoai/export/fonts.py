@@ -14,17 +14,14 @@ Each document gets only the faces its text needs, added as fpdf2 asks for a char
 body face lacks: a face costs a few milliseconds to add. The code points each face covers are
 read once per process (fontTools' cmap).
 
-Noto Sans CJK has 65,000 glyphs: adding it to a document costs about 0.1 s and subsetting it
-on output as much again. So the common CJK repertoire (`common_cjk`: about 10,000 Hanzi,
-kanji, Hangul syllables, kana and punctuation) is cut out of it once per machine, in a
-background thread the first time a report needs CJK, into a cache file (`CJK_CACHE`); its
-10,000 glyphs cost a fifth as much per document. Characters outside it, and every CJK
-character until the cache file exists, come from the full face.
+Noto Sans CJK has 65,000 glyphs, so the common CJK repertoire is cut out of it once per
+machine, in a background thread the first time a report needs CJK, into three faces by
+writing system (`export/cjk.py`) in the cache directory (`CJK_CACHE`). Characters outside
+them, and every CJK character until the cuts exist, come from the full face.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
@@ -36,12 +33,12 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from fontTools import subset, ttLib
+from fontTools import ttLib
 from fontTools import unicodedata as ucd
-from fontTools import version as fonttools_version
 from fpdf import FPDF
 from fpdf.fonts import TTFFont
 
+from memoai.export import cjk
 from memoai.export.prepared import Prepared
 
 log = logging.getLogger(__name__)
@@ -59,12 +56,8 @@ FAMILY = "Body"  # the body face's name inside a document: Noto Sans, or DejaVu 
 SYMBOLS = "DejaVu Sans"  # always available (vendored): arrows, maths, dingbats
 EMOJI = "Noto Color Emoji"
 CJK = "Noto Sans CJK"
-CJK_COMMON = "Noto Sans CJK common"  # the common repertoire cut out of Noto Sans CJK
+CJK_COMMON = "Noto Sans CJK common"  # the cuts of Noto Sans CJK (export/cjk.py): + " Han"…
 CJK_CACHE = Path(tempfile.gettempdir()) / f"memoai-fonts-{os.getuid()}"  # mode 0700, ours
-# HarfBuzz's default horizontal features that CJK text uses; no `locl` (fpdf2 gives HarfBuzz
-# no language) and no vertical forms, so the cut keeps only the glyphs horizontal text draws.
-_CJK_FEATURES = ("ccmp", "mark", "mkmk", "kern", "liga", "clig", "calt", "rlig", "dist")
-_REPERTOIRE = 1  # bump when common_cjk() changes: it is part of the cache file's name
 NOTO_SYMBOLS = ("Noto Sans Symbols", "Noto Sans Symbols2", "Noto Sans Math")
 CJK_SCRIPTS = {"Hani", "Hira", "Kana", "Hang", "Bopo"}
 _DROP = {"Mn", "Me", "Mc", "Cf", "Cs", "Co", "Cn"}  # marks, joiners, selectors, private use
@@ -103,7 +96,7 @@ class FontCache:
         self.dirs = dirs
         self.cache = cache
         self._lock = threading.Lock()
-        self._common: Face | None = None
+        self._common: tuple[Face, ...] = ()
         self._built = threading.Event()  # set once the common CJK face is ready or failed
         self._building = False
         self._cmaps: dict[Path, frozenset[int]] = {}
@@ -200,19 +193,23 @@ class FontCache:
             )
         return None
 
-    def cjk_common(self, wait: bool = False) -> Face | None:
-        """The common CJK face if its cache file exists, else None; the first call starts
-        building it in a background thread (`wait` blocks until it is done)."""
-        if self._common is not None or self.cjk is None:
+    def cjk_common(self, wait: bool = False) -> tuple[Face, ...]:
+        """The common CJK cuts (`cjk.CUTS`) if their cache files exist, else none; the first
+        call starts building them in a background thread (`wait` blocks until it is done)."""
+        if self._common or self.cjk is None:
             return self._common
         with self._lock:
             if not self._building:
                 self._building = True
-                targets = _common_paths(self.cjk, self.cache)
+                targets = {
+                    source: cjk.common_paths(source, self.cache)
+                    for source in (self.cjk.regular, self.cjk.bold)
+                    if source is not None
+                }
                 if self.cache.exists() and self.cache.stat().st_uid != os.getuid():
                     log.warning("%s belongs to another user: CJK uses the full face", self.cache)
                     self._built.set()
-                elif all(path.is_file() for path in targets.values()):
+                elif all(all(p.is_file() for p in cuts) for _, cuts in targets.values()):
                     self._ready(targets)
                 else:
                     threading.Thread(
@@ -222,22 +219,26 @@ class FontCache:
             self._built.wait()
         return self._common
 
-    def _build(self, targets: dict[Path, Path]) -> None:
+    def _build(self, targets: dict[Path, tuple[Path, list[Path]]]) -> None:
         try:
             self.cache.mkdir(mode=0o700, parents=True, exist_ok=True)
-            for source, target in targets.items():
-                if not target.is_file():
-                    build_common(source, target)
+            for source, (whole, cuts) in targets.items():
+                cjk.build(source, whole, cuts)
             self._ready(targets)
         except Exception:  # a full disk or a font fontTools cannot cut: keep the full face
             log.exception("Could not cut the common CJK face into %s", self.cache)
         finally:
             self._built.set()
 
-    def _ready(self, targets: dict[Path, Path]) -> None:
-        cjk = self.cjk
-        assert cjk is not None
-        self._common = Face(CJK_COMMON, targets[cjk.regular], cjk.bold and targets[cjk.bold])
+    def _ready(self, targets: dict[Path, tuple[Path, list[Path]]]) -> None:
+        full = self.cjk
+        assert full is not None
+        regular = targets[full.regular][1]
+        bold = targets[full.bold][1] if full.bold is not None else [None] * len(cjk.CUTS)
+        self._common = tuple(
+            Face(f"{CJK_COMMON} {name}", path, bold_path)
+            for name, path, bold_path in zip(cjk.CUTS, regular, bold, strict=True)
+        )
         self._built.set()
 
     def install(self, pdf: FPDF) -> None:
@@ -343,81 +344,19 @@ def _unlayout(font: ttLib.TTFont) -> None:
 
 
 def face_of(fonts: FontCache, ch: str) -> Face | None:
-    """`fonts.face_for(ch)`, remembered; the common CJK face for the characters it has, once
-    it is built."""
+    """`fonts.face_for(ch)`, remembered; the first common CJK cut that has the character, once
+    they are built."""
     face = _face_of(fonts, ch)
     if face is not None and face is fonts.cjk:
-        common = fonts.cjk_common()
-        if common is not None and ord(ch) in fonts.code_points(common.regular):
-            return common
+        for cut in fonts.cjk_common():
+            if ord(ch) in fonts.code_points(cut.regular):
+                return cut
     return face
 
 
 @lru_cache(maxsize=16384)
 def _face_of(fonts: FontCache, ch: str) -> Face | None:
     return fonts.face_for(ch)
-
-
-def _codec(encoding: str, rows: range, cells: range) -> set[int]:
-    """The code points of a double-byte character set's rows."""
-    points: set[int] = set()
-    for row in rows:
-        for cell in cells:
-            try:
-                points.update(map(ord, bytes((row, cell)).decode(encoding)))
-            except UnicodeDecodeError:
-                continue
-    return points
-
-
-@lru_cache(maxsize=1)
-def common_cjk() -> frozenset[int]:
-    """The CJK characters most text uses: GB 2312 level 1 Hanzi (3,755), JIS X 0208 level 1
-    kanji (2,965), Big5's frequent Hanzi (5,401), KS X 1001's Hangul syllables (2,350), and
-    all kana, bopomofo, CJK punctuation and fullwidth forms: about 10,000 code points."""
-    han = _codec("gb2312", range(0xB0, 0xD8), range(0xA1, 0xFF))
-    han |= _codec("euc_jp", range(0xB0, 0xD0), range(0xA1, 0xFF))
-    big5 = _codec("big5", range(0xA4, 0xC7), range(0x40, 0xFF))
-    han |= {p for p in big5 if 0x4E00 <= p <= 0x9FFF}
-    hangul = {p for p in _codec("euc_kr", range(0xB0, 0xC9), range(0xA1, 0xFF)) if p >= 0xAC00}
-    blocks = (range(0x3000, 0x3100), range(0x3100, 0x3130), range(0x31F0, 0x3200))
-    return frozenset(
-        han | hangul | {p for block in blocks for p in block} | set(range(0xFF00, 0xFFF0))
-    )
-
-
-def _common_paths(cjk: Face, cache: Path) -> dict[Path, Path]:
-    """Each face file of Noto Sans CJK and its cut's file, named after the source and the
-    fontTools version (a new font package or fontTools builds a new cut)."""
-    paths = {}
-    for source in (cjk.regular, cjk.bold):
-        if source is not None:
-            stat = source.stat()
-            key = f"{source}:{stat.st_size}:{stat.st_mtime_ns}:{fonttools_version}:{_REPERTOIRE}"
-            digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-            paths[source] = cache / f"{source.stem}-common-{digest}.otf"
-    return paths
-
-
-def build_common(source: Path, target: Path) -> None:
-    """Cut the common CJK repertoire out of a face (the first of a collection), outlines and
-    the layout features horizontal text uses kept, hinting dropped; written atomically."""
-    font = ttLib.TTFont(str(source), fontNumber=0, lazy=True)
-    try:
-        options = subset.Options()
-        options.hinting = False
-        options.layout_features = list(_CJK_FEATURES)
-        options.name_IDs = ["*"]
-        options.name_languages = ["*"]
-        options.notdef_outline = True
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=common_cjk().intersection(font.getBestCmap()))
-        subsetter.subset(font)
-        partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}")
-        font.save(str(partial))
-        os.replace(partial, target)
-    finally:
-        font.close()
 
 
 _FLAG = re.compile("\\[regional indicator symbol letter ([a-z])\\]" * 2)
