@@ -14,7 +14,8 @@ from memoai.export.fonts import VENDORED, FontCache
 from memoai.export.prepared import Prepared, slim, target_of
 
 DEJAVU = VENDORED / "DejaVuSans.ttf"
-NOTO_ARABIC = Path("/usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf")
+NOTO = Path("/usr/share/fonts/truetype/noto")
+NOTO_ARABIC = NOTO / "NotoSansArabic-Regular.ttf"
 ARABIC = "نطلب ميزانية قدرها 240,000 يورو"
 
 
@@ -41,13 +42,22 @@ def test_a_slim_copy_keeps_every_character_and_width_and_drops_hinting(tmp_path:
     assert copy.stat().st_size < DEJAVU.stat().st_size * 0.9
 
 
-@pytest.mark.skipif(not NOTO_ARABIC.is_file(), reason="fonts-noto-core is not installed")
-def test_a_slim_copy_shapes_arabic_as_the_original(tmp_path: Path) -> None:
-    copy = tmp_path / "arabic.ttf"
-    slim(NOTO_ARABIC, copy)
-    before, after = shaped(NOTO_ARABIC, ARABIC), shaped(copy, ARABIC)
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        (NOTO_ARABIC, ARABIC),
+        (NOTO / "NotoSansDevanagari-Regular.ttf", "हम दो क्लीनिकों में डिजिटल पंजीकरण के पायलट"),
+        (NOTO / "NotoSans-Regular.ttf", "office affluent — “Peña” x̃ 1/2"),
+    ],
+)
+def test_a_slim_copy_shapes_as_the_original(path: Path, text: str, tmp_path: Path) -> None:
+    if not path.is_file():
+        pytest.skip("fonts-noto-core is not installed")
+    copy = tmp_path / path.name
+    slim(path, copy)
+    before, after = shaped(path, text), shaped(copy, text)
     assert [advance for _, advance in after] == [advance for _, advance in before]
-    assert len({gid for gid, _ in after}) == len({gid for gid, _ in before}) > 10  # joined forms
+    assert len({gid for gid, _ in after}) == len({gid for gid, _ in before}) > 10
 
 
 def test_the_original_serves_until_the_copy_is_cut(tmp_path: Path) -> None:
