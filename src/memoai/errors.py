@@ -85,8 +85,8 @@ VALIDATION_TEXT = {
     "uuid_parsing": N_("'%(field)s' must be an id (a UUID)."),
     "greater_than_equal": N_("'%(field)s' must be at least %(ge)s."),
     "less_than_equal": N_("'%(field)s' must be at most %(le)s."),
-    "literal_error": N_("'%(field)s' must be one of: %(expected)s."),
-    "enum": N_("'%(field)s' must be one of: %(expected)s."),
+    "literal_error": N_("'%(field)s' must be %(expected)s."),
+    "enum": N_("'%(field)s' must be %(expected)s."),
 }
 # A field whose wrong value has a code of its own, for clients to branch on.
 FIELD_CODES = {("language", "literal_error"): ErrorCode.UNSUPPORTED_LANGUAGE}
@@ -115,15 +115,22 @@ def _validation_item(err: Any, raw: bytes) -> dict[str, Any]:
     if kind in ("model_attributes_type", "dict_type") and not loc:
         return error_item(ErrorCode.INVALID_JSON, N_("The request body must be a JSON object."))
     values = {**{k: str(v) for k, v in (err.get("ctx") or {}).items()}, "field": field or ""}
-    if "expected" in values:  # pydantic's "'en' or 'es'": the choices alone, in any language
-        values["expected"] = (
-            ", ".join(re.findall(r"'([^']*)'", values["expected"])) or values["expected"]
-        )
+    if "expected" in values:  # pydantic's "'en' or 'es'", with the reader's "or"
+        values["expected"] = _choices(values["expected"])
     code = FIELD_CODES.get((loc[-1] if loc else "", kind), ErrorCode.VALIDATION_ERROR)
     if field and kind in VALIDATION_TEXT and _fills(VALIDATION_TEXT[kind], values):
         return error_item(code, VALIDATION_TEXT[kind], field, values=values)
     reason = {"field": field or "request", "reason": err.get("msg")}
     return error_item(code, N_("%(field)s: %(reason)s"), field, values=reason)
+
+
+def _choices(expected: str) -> str:
+    """'a', 'b' or 'c' from pydantic's list of the allowed values, in the reader's language."""
+    choices = re.findall(r"'[^']*'", expected)
+    if len(choices) < 2:
+        return expected
+    last = {"choices": ", ".join(choices[:-1]), "last": choices[-1]}
+    return translations.gettext("%(choices)s or %(last)s") % last
 
 
 def _fills(message: str, values: dict[str, str]) -> bool:

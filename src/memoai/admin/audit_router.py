@@ -25,6 +25,7 @@ from memoai.auth import audit
 from memoai.auth.audit import AuditFilter, Event
 from memoai.db import utcnow
 from memoai.deps import DbDep
+from memoai.translations import N_
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin: audit log"])
 CSV_ROWS = 100_000  # a download holds at most this many rows, newest first
@@ -40,7 +41,10 @@ async def audit_filter(
     wanted = AuditFilter(user_id=user_id, event=event, since=since, until=until)
     if since is not None and until is not None and audit.as_utc(until) <= audit.as_utc(since):
         raise AppError(
-            422, ErrorCode.VALIDATION_ERROR, "until must be later than since.", field="until"
+            422,
+            ErrorCode.VALIDATION_ERROR,
+            N_("'until' must be later than 'since'."),
+            field="until",
         )
     return wanted
 

@@ -13,6 +13,7 @@ from pydantic import BeforeValidator
 from memoai.api import AppError, ErrorCode
 from memoai.deps import AdminDep
 from memoai.sessions.caller import Caller
+from memoai.translations import N_
 
 MAX_LIMIT = 500
 MAX_OFFSET = 10_000_000  # far beyond any real table; keeps OFFSET inside every integer type
@@ -51,8 +52,9 @@ async def admin_asking_once(caller: AdminDep, request: Request) -> Caller:
         raise AppError(
             422,
             ErrorCode.VALIDATION_ERROR,
-            f"Give the query parameter {repeated[0]!r} once.",
+            N_("Give the query parameter '%(name)s' once."),
             field=repeated[0],
+            values={"name": repeated[0]},
         )
     return caller
 

@@ -32,6 +32,7 @@ from memoai.runtime import Runtime
 from memoai.sessions.caller import Caller
 from memoai.settings import Settings
 from memoai.streaming import Emit
+from memoai.translations import N_
 
 log = logging.getLogger("memoai.chat")
 
@@ -69,7 +70,8 @@ class ChatFlow:
                 raise AppError(
                     409,
                     ErrorCode.CONFLICT,
-                    f"The chat opens once the evaluation is complete; it is {evaluation.status}.",
+                    N_("The chat opens once the evaluation is complete; it is %(status)s."),
+                    values={"status": str(evaluation.status)},
                     field="evaluation_id",
                 )
             return await service.open_for(db, caller, evaluation)

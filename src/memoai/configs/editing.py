@@ -19,6 +19,7 @@ from memoai.configs.loader import ConfigRegistry, StoredVersion, check_with_othe
 from memoai.configs.models import Source
 from memoai.configs.schemas import CONFIG_TYPES, ActiveConfig
 from memoai.configs.validate import ConfigError, effective_values, validate_config
+from memoai.translations import N_
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +38,10 @@ def invalid(exc: ConfigError) -> AppError:
     return AppError(
         422,
         ErrorCode.CONFIG_INVALID,
-        f"{exc} — nothing was saved; fix it and save again.",
+        N_("%(problem)s — nothing was saved; fix it and save again."),
         field="content",
         details=exc.as_details(),
+        values={"problem": str(exc)},
     )
 
 
@@ -48,7 +50,8 @@ def check_type(config_type: str) -> None:
         raise AppError(
             404,
             ErrorCode.NOT_FOUND,
-            f"No configuration type '{config_type}'; one of {', '.join(CONFIG_TYPES)}.",
+            N_("No configuration type '%(type)s'; one of %(types)s."),
+            values={"type": config_type, "types": ", ".join(CONFIG_TYPES)},
         )
 
 
@@ -123,8 +126,11 @@ def _conflict(active: int | None, base: int | None) -> AppError:
     return AppError(
         409,
         ErrorCode.CONFLICT,
-        f"Someone saved this configuration first (the active version is {active}, your edit "
-        f"started from {base}). Reload it, reapply your change and save again.",
+        N_(
+            "Someone saved this configuration first (the active version is %(active)s, your "
+            "edit started from %(base)s). Reload it, reapply your change and save again."
+        ),
+        values={"active": active, "base": base},
         details={"active_version": active, "base_version": base},
     )
 

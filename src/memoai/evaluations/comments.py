@@ -32,8 +32,8 @@ from memoai.evaluations.comment_schemas import (
 )
 from memoai.evaluations.models import Evaluation, Status, Submission
 from memoai.evaluations.schemas import EvaluationOut
+from memoai.translations import N_, ngettext
 from memoai.translations import gettext as _
-from memoai.translations import ngettext
 
 
 class CommentState(Base):
@@ -178,15 +178,19 @@ def comment_of(evaluation: Evaluation, index: int) -> dict[str, Any]:
         raise AppError(
             409,
             ErrorCode.CONFLICT,
-            "This evaluation has not finished, so its comments cannot be marked yet.",
+            N_("This evaluation has not finished, so its comments cannot be marked yet."),
         )
     comments = evaluation.segment_feedback or []
     if not 0 <= index < len(comments):
         raise AppError(
             404,
             ErrorCode.NOT_FOUND,
-            f"No such comment: this evaluation has {len(comments)} comment"
-            f"{'s' if len(comments) != 1 else ''}, numbered from 0.",
+            ngettext(
+                "No such comment: this evaluation has %(num)s comment, numbered from 0.",
+                "No such comment: this evaluation has %(num)s comments, numbered from 0.",
+                len(comments),
+            )
+            % {"num": len(comments)},
             field="comment_index",
         )
     stored: dict[str, Any] = comments[index]

@@ -44,6 +44,7 @@ from memoai.runtime import Runtime
 from memoai.sessions.caller import Caller
 from memoai.settings import Settings
 from memoai.streaming import Emit
+from memoai.translations import N_
 
 log = logging.getLogger("memoai.evaluations")
 
@@ -135,7 +136,8 @@ class EvaluationFlow:
                 raise AppError(
                     409,
                     ErrorCode.NOT_RETRYABLE,
-                    f"Only a failed evaluation can be retried; this one is {evaluation.status}.",
+                    N_("Only a failed evaluation can be retried; this one is %(status)s."),
+                    values={"status": str(evaluation.status)},
                 )
             await _apply(
                 db,

@@ -29,6 +29,7 @@ from memoai.evaluations.models import Evaluation, Status, Submission
 from memoai.evaluations.schemas import EvaluationCreate, EvaluationListItem, EvaluationOut
 from memoai.sessions.caller import Caller
 from memoai.settings import Settings
+from memoai.translations import N_, number
 
 OFFLINE_LABEL = "offline analysis"
 RETRYABLE_CODES = {
@@ -68,36 +69,49 @@ def check_request(payload: EvaluationCreate, settings: Settings) -> None:
         raise AppError(
             422,
             ErrorCode.TEXT_EMPTY,
-            f"The memo needs at least {settings.memo_min_chars} characters.",
+            N_("The memo needs at least %(min_chars)s characters."),
             field="text_content",
+            values={"min_chars": settings.memo_min_chars},
         )
     _check_printable("title", payload.title or "")
     if payload.title is not None and len(payload.title) > settings.title_max_chars:
         raise AppError(
             422,
             ErrorCode.VALIDATION_ERROR,
-            f"The title is longer than {settings.title_max_chars} characters.",
+            N_("The title is longer than %(max_chars)s characters."),
             field="title",
+            values={"max_chars": settings.title_max_chars},
         )
+
+
+# Whole sentences per kind of text (memo, chat message), so each language words its own.
+EMPTY_TEXT = {
+    "memo": N_("The memo is empty. Paste or type your memo first."),
+    "message": N_("The message is empty. Paste or type your message first."),
+}
+TOO_LONG_TEXT = {
+    "memo": N_(
+        "The memo has %(actual)s characters; the limit is %(limit)s. Shorten it and send it again."
+    ),
+    "message": N_(
+        "The message has %(actual)s characters; the limit is %(limit)s. "
+        "Shorten it and send it again."
+    ),
+}
 
 
 def check_text(text: str, *, field: str, max_chars: int, noun: str) -> None:
     """Empty, oversized or binary text refused alike for memos and chat messages."""
     if not text.strip():
-        raise AppError(
-            422,
-            ErrorCode.TEXT_EMPTY,
-            f"The {noun} is empty. Paste or type your {noun} first.",
-            field=field,
-        )
+        raise AppError(422, ErrorCode.TEXT_EMPTY, EMPTY_TEXT[noun], field=field)
     if len(text) > max_chars:
         raise AppError(
             422,
             ErrorCode.TEXT_TOO_LONG,
-            f"The {noun} has {len(text):,} characters; the limit is {max_chars:,}. "
-            "Shorten it and send it again.",
+            TOO_LONG_TEXT[noun],
             field=field,
             details={"max_chars": max_chars, "actual_chars": len(text)},
+            values={"actual": number(len(text), "#,##0"), "limit": number(max_chars, "#,##0")},
         )
     _check_printable(field, text)
 
@@ -109,7 +123,7 @@ def _check_printable(field: str, value: str) -> None:
         raise AppError(
             422,
             ErrorCode.TEXT_INVALID,
-            "The text contains invalid characters (broken Unicode).",
+            N_("The text contains invalid characters (broken Unicode)."),
             field=field,
         ) from None
     bad = sum(1 for ch in value if unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROL)
@@ -117,7 +131,7 @@ def _check_printable(field: str, value: str) -> None:
         raise AppError(
             422,
             ErrorCode.TEXT_INVALID,
-            "The text contains binary data or control characters. Paste plain text.",
+            N_("The text contains binary data or control characters. Paste plain text."),
             field=field,
             details={"control_characters": bad},
         )
@@ -217,7 +231,10 @@ async def resolve_revision(
     )
     if submission_id is None:
         raise AppError(
-            404, ErrorCode.NOT_FOUND, "The memo this revises was not found.", field="revision_of"
+            404,
+            ErrorCode.NOT_FOUND,
+            N_("The memo this revises was not found."),
+            field="revision_of",
         )
     return submission_id
 

@@ -43,6 +43,7 @@ from memoai.memos.schemas import (
     MemoVersion,
 )
 from memoai.sessions.caller import Caller
+from memoai.translations import N_, gettext
 
 UNFINISHED = (Status.PENDING, Status.RUNNING)
 Key = TypeVar("Key", bound=Hashable)
@@ -351,7 +352,7 @@ async def delete_memo(
 ) -> DeletedOut:
     """Delete one memo: every version, evaluation, chat and debug record; audited, by counts."""
     memo = _find(await memos_of(db, caller), memo_id)
-    _refuse_unfinished(memo.evaluations, "An evaluation of this memo")
+    _refuse_unfinished(memo.evaluations, N_("An evaluation of this memo is still running."))
     submissions = [v.submission_id for v in memo.versions]
     deleted, cost = await _delete(
         db, Submission.id.in_(submissions), Evaluation.submission_id.in_(submissions)
@@ -365,7 +366,8 @@ async def delete_memo(
 async def delete_all(db: AsyncSession, caller: Caller, origin: audit.Origin) -> DeletedOut:
     """Delete every memo of the caller (their account and sign-in stay); audited, by counts."""
     memos = await memos_of(db, caller)
-    _refuse_unfinished([row for m in memos for row in m.evaluations], "One of your evaluations")
+    running = N_("One of your evaluations is still running.")
+    _refuse_unfinished([row for m in memos for row in m.evaluations], running)
     deleted, cost = await _delete(db, _owned_submissions(caller), _owned_evaluations(caller))
     deleted.memos = len(memos)
     await _audit(db, caller, origin, audit.Event.DATA_DELETED, deleted, cost)
@@ -378,8 +380,11 @@ def _refuse_unfinished(rows: Iterable[Row], what: str) -> None:
         raise AppError(
             409,
             ErrorCode.CONFLICT,
-            f"{what} is still running. Wait until it has finished (a few seconds), then "
-            "delete again; nothing was deleted.",
+            N_(
+                "%(what)s Wait until it has finished (a few seconds), then delete again; "
+                "nothing was deleted."
+            ),
+            values={"what": gettext(what)},
         )
 
 
