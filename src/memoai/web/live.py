@@ -19,7 +19,7 @@ import httpx
 import jinja2
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from memoai.translations import N_
+from memoai.translations import N_, ngettext
 from memoai.translations import gettext as _
 from memoai.web.api_client import SESSION_ERRORS, ApiResult, Backend, BackendUnavailable
 
@@ -58,13 +58,16 @@ class LiveState:
             self.criteria = list(data.get("rubric_scores") or [])
             if not self.criteria:
                 found = len(self.strengths) + len(self.opportunities)
-                return _("%(count)s first observations are in; scoring the criteria next.") % {
-                    "count": found
-                }
-            return _("Scored %(count)s of %(total)s criteria so far.") % {
-                "count": len(self.criteria),
-                "total": self.criteria_total,
-            }
+                return ngettext(
+                    "%(num)s first observation is in; scoring the criteria next.",
+                    "%(num)s first observations are in; scoring the criteria next.",
+                    found,
+                ) % {"num": found}
+            return ngettext(
+                "Scored %(count)s of %(num)s criterion so far.",
+                "Scored %(count)s of %(num)s criteria so far.",
+                self.criteria_total,
+            ) % {"count": len(self.criteria), "num": self.criteria_total}
         return None
 
     def context(self) -> dict[str, Any]:

@@ -78,7 +78,8 @@
   var maxChars = form ? parseInt(form.dataset.maxChars, 10) : 0;
   var busy = false;
 
-  function formatNumber(n) { return n.toLocaleString("en-GB"); }
+  /* The page's language's separators, as the server's Babel writes them (10,000 / 10.000). */
+  function formatNumber(n) { return n.toLocaleString(document.documentElement.lang || "en"); }
 
   function updateCounter() {
     var counter = byId("memo-counter");

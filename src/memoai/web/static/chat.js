@@ -13,7 +13,7 @@
   var stale = true; // the conversation must be (re)loaded the next time the tab shows
   var pending = null; // the reply being written: { item, text }
 
-  function numberText(n) { return n.toLocaleString("en-GB"); }
+  function numberText(n) { return n.toLocaleString(document.documentElement.lang || "en"); }
   var _ = window.memoaiText;
 
   function csrfToken() {
