@@ -56,10 +56,11 @@ llama: $(STAMP)
 
 # The suite on every core, each module whole on one worker so its module-scoped servers start
 # once (loadscope: pytest-xdist 3.8's loadgroup no longer groups anything under pytest 9.2,
-# which silently ignores the group it appends to each test's id), then the few tests that
-# load the whole machine or measure timings, alone.
+# which silently ignores the group it appends to each test's id), the longest modules first
+# (tests/conftest.py orders them; xdist's own reordering, by number of tests, is turned off),
+# then the few tests that measure timings, alone.
 test: system $(STAMP) catalogs llama lint typecheck
-	$(BIN)/pytest -q -p no:cacheprovider --durations=30 -n auto --dist loadscope -m "not serial"
+	$(BIN)/pytest -q -p no:cacheprovider --durations=30 -n auto --dist loadscope --no-loadscope-reorder -m "not serial"
 	$(BIN)/pytest -q -p no:cacheprovider --durations=10 -m serial
 
 test-fast: $(STAMP) catalogs

@@ -26,6 +26,33 @@ POSTGRES_URL = os.environ.get("MEMOAI_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("MEMOAI_TEST_REDIS_URL")
 
 
+# The modules that take longest (minutes: traffic for a set time, a whole topology, disaster
+# drills, a fuzzing run), dispatched first so that no worker starts one of them near the end while
+# the others sit idle (`make test` runs pytest-xdist with --dist loadscope --no-loadscope-reorder:
+# each module whole on one worker, in the order below). Then every other `slow` module (browsers,
+# real servers), then the rest.
+LONGEST_FIRST = (
+    "tests/chaos/test_chaos.py",
+    "tests/deploy/test_topology.py",
+    "tests/ops/test_dr_drill.py",
+    "tests/contract/test_schemathesis.py",
+    "tests/web/test_browser.py",
+    "tests/web/test_theme_browser.py",
+    "tests/web/test_reload_limits_browser.py",
+    "tests/llm/test_llama_server.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        module = item.nodeid.split("::", 1)[0]
+        if module in LONGEST_FIRST:
+            return LONGEST_FIRST.index(module)
+        return len(LONGEST_FIRST) + (0 if item.get_closest_marker("slow") else 1)
+
+    items.sort(key=rank)  # stable: each module's tests keep their order
+
+
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A scratch PostgreSQL database for this run, dropped at the end."""

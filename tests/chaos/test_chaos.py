@@ -36,7 +36,7 @@ from tests.deploy.nginx_layout import free_port
 from tests.deploy.processes import Service, base_env, http_ok, wait_until
 from tests.fakes.common import Behaviour, FakeServer, drop, hang, malformed, ok, status, trickle
 
-pytestmark = [pytest.mark.slow, pytest.mark.serial]
+pytestmark = pytest.mark.slow
 
 MEMOAI = Path(sys.executable).parent / "memoai"
 # Generous: on a loaded CI machine importing the app alone has taken 20 s.
