@@ -54,13 +54,15 @@ system:
 llama: $(STAMP)
 	bash scripts/setup-llama.sh $(BIN)/python
 
-# The suite on every core, each module whole on one worker so its module-scoped servers start
-# once (loadscope: pytest-xdist 3.8's loadgroup no longer groups anything under pytest 9.2,
-# which silently ignores the group it appends to each test's id), the longest modules first
-# (tests/conftest.py orders them; xdist's own reordering, by number of tests, is turned off),
-# then the few tests that measure timings, alone.
+# The suite on one worker more than there are cores (the suites spend much of their time waiting
+# on the browsers, servers and child processes they start), each module whole on one worker so
+# its module-scoped servers start once (loadscope: pytest-xdist 3.8's loadgroup no longer groups
+# anything under pytest 9.2, which silently ignores the group it appends to each test's id), the
+# longest modules first (tests/conftest.py orders them; xdist's own reordering, by number of
+# tests, is turned off), then the few tests that measure timings, alone.
+WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 test: system $(STAMP) catalogs llama lint typecheck
-	$(BIN)/pytest -q -p no:cacheprovider --durations=30 -n auto --dist loadscope --no-loadscope-reorder -m "not serial"
+	$(BIN)/pytest -q -p no:cacheprovider --durations=30 -n $(WORKERS) --dist loadscope --no-loadscope-reorder -m "not serial"
 	$(BIN)/pytest -q -p no:cacheprovider --durations=10 -m serial
 
 test-fast: $(STAMP) catalogs
