@@ -18,6 +18,7 @@ from memoai.addresses import parse_addresses
 from memoai.api import ErrorCode, error_item, fail
 from memoai.ops.forwarding import relayed_by_stranger
 from memoai.settings import Settings
+from memoai.translations import N_
 
 
 def trusted_caller(request: Request) -> bool:
@@ -40,7 +41,7 @@ def _has_token(request: Request, token: str | None) -> bool:
 
 
 def forbidden() -> JSONResponse:
-    message = (
+    message = N_(
         "Metrics are for the monitoring system: call from an address in METRICS_ALLOWED_IPS "
         "or send Authorization: Bearer <METRICS_TOKEN>."
     )

@@ -18,6 +18,7 @@ from memoai.api import ErrorCode, envelope, error_item, request_id_var
 from memoai.errors import internal_error
 from memoai.ops import forwarding
 from memoai.ops import metrics as prom
+from memoai.translations import N_, number
 
 log = logging.getLogger("memoai.access")
 errors_log = logging.getLogger("memoai.errors")
@@ -215,8 +216,10 @@ class BodyLimitMiddleware:
         return False
 
     async def _refuse(self, send: Send, *, keep_alive: bool) -> None:
-        message = f"The request body is larger than {self.max_bytes:,} bytes."
-        body = json.dumps(envelope(None, [error_item(ErrorCode.PAYLOAD_TOO_LARGE, message)]))
+        message = N_("The request body is larger than %(limit)s bytes.")
+        limit = {"limit": number(self.max_bytes, "#,##0")}
+        error = error_item(ErrorCode.PAYLOAD_TOO_LARGE, message, values=limit)
+        body = json.dumps(envelope(None, [error]))
         headers = [(b"content-type", b"application/json")]
         if not keep_alive:
             headers.append((b"connection", b"close"))
