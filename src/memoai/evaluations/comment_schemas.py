@@ -9,9 +9,33 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from memoai.analysis.kinds import CommentKind, KindSource, Severity
+from memoai.translations import N_, gettext
 
 WriterState = Literal["open", "done", "dismissed"]
 Verdict = Literal["passage_changed", "passage_removed", "passage_unchanged", "raised_again"]
+
+# The API's words for a comment's kind, severity and the writer's state, as a reader sees them
+# on the page and in the PDF.
+COMMENT_WORDS = {
+    "structure": N_("structure"),
+    "evidence": N_("evidence"),
+    "clarity": N_("clarity"),
+    "tone": N_("tone"),
+    "ask": N_("ask"),
+    "risk": N_("risk"),
+    "must": N_("must"),
+    "should": N_("should"),
+    "could": N_("could"),
+    "open": N_("open"),
+    "done": N_("done"),
+    "dismissed": N_("dismissed"),
+}
+
+
+def comment_word(value: object) -> str:
+    """A comment's kind, severity or state in the reader's language; anything else as it came."""
+    text = str(value)
+    return gettext(COMMENT_WORDS[text]) if text in COMMENT_WORDS else text
 
 
 class CommentStateChange(BaseModel):

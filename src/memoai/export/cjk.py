@@ -15,13 +15,13 @@ third, about as much as the whole cut.
 from __future__ import annotations
 
 import hashlib
-import os
-import threading
 from functools import lru_cache
 from pathlib import Path
 
 from fontTools import subset, ttLib
 from fontTools import version as fonttools_version
+
+from memoai.export.prepared import write_subset
 
 # HarfBuzz's default horizontal features that CJK text uses; no `locl` (fpdf2 gives HarfBuzz
 # no language) and no vertical forms, so the cut keeps only the glyphs horizontal text draws.
@@ -105,11 +105,6 @@ def build_common(source: Path, target: Path, repertoire: frozenset[int]) -> None
         options.name_IDs = ["*"]
         options.name_languages = ["*"]
         options.notdef_outline = True
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=repertoire.intersection(font.getBestCmap()))
-        subsetter.subset(font)
-        partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}")
-        font.save(str(partial))
-        os.replace(partial, target)
+        write_subset(font, options, repertoire.intersection(font.getBestCmap()), target)
     finally:
         font.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from memoai.evaluations.comment_schemas import comment_word
 from memoai.export.layout import BAD, GOOD, LINE, MUTED, TEXT_2, Layout, Style
 from memoai.translations import N_
 from memoai.translations import gettext as _
@@ -16,35 +17,14 @@ _VERDICTS = {
     "passage_unchanged": (N_("Not addressed: the passage is unchanged"), BAD),
     "raised_again": (N_("Not addressed: this version comments on it again"), BAD),
 }
-# The API's words for a comment's kind, severity and mark (the same as the web's terms).
-_WORDS = {
-    "structure": N_("structure"),
-    "evidence": N_("evidence"),
-    "clarity": N_("clarity"),
-    "tone": N_("tone"),
-    "ask": N_("ask"),
-    "risk": N_("risk"),
-    "must": N_("must"),
-    "should": N_("should"),
-    "could": N_("could"),
-    "open": N_("open"),
-    "done": N_("done"),
-    "dismissed": N_("dismissed"),
-}
 _MARKS = {"done": N_("you marked it done"), "dismissed": N_("you dismissed it")}
-
-
-def word(value: object) -> str:
-    """One of the API's fixed words in the reader's language; anything else as it came."""
-    text = str(value)
-    return _(_WORDS[text]) if text in _WORDS else text
 
 
 def tags(comment: dict[str, Any]) -> str:
     """'Clarity · could · Done': what the comment is about, how much it matters, its mark."""
-    kind = word(comment.get("kind") or "clarity").capitalize()
-    severity = word(comment.get("severity") or "should")
-    state = word(comment.get("state") or "open").capitalize()
+    kind = comment_word(comment.get("kind") or "clarity").capitalize()
+    severity = comment_word(comment.get("severity") or "should")
+    state = comment_word(comment.get("state") or "open").capitalize()
     return f"{kind} · {severity} · {state}"
 
 
@@ -75,10 +55,11 @@ def earlier_comments(out: Layout, evaluation: dict[str, Any]) -> None:
         out.runs([(f"“{item['segment']}”", quote)], indent=3, bar=LINE)
         marked = _MARKS.get(item["writer_state"])
         mark = _(marked) if marked else _("not marked by you")
+        kind, severity = comment_word(item["kind"]).capitalize(), comment_word(item["severity"])
         out.runs(
             [
                 (f"{verdict}. ", Style(size=9, bold=True, color=colour)),
-                (f"{word(item['kind']).capitalize()} · {word(item['severity'])} · {mark}", TAG),
+                (f"{kind} · {severity} · {mark}", TAG),
             ],
             indent=3,
         )

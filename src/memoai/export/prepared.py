@@ -22,6 +22,7 @@ import hashlib
 import logging
 import os
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 from fontTools import subset, ttLib
@@ -45,14 +46,22 @@ def slim(source: Path, target: Path) -> None:
         options.recommended_glyphs = True
         options.glyph_names = True
         options.drop_tables += ["FFTM"]  # FontForge's timestamp (DejaVu): fpdf2 drops it too
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=font.getBestCmap())
-        subsetter.subset(font)
-        partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}")
-        font.save(str(partial))
-        os.replace(partial, target)
+        write_subset(font, options, font.getBestCmap(), target)
     finally:
         font.close()
+
+
+def write_subset(
+    font: ttLib.TTFont, options: subset.Options, unicodes: Iterable[int], target: Path
+) -> None:
+    """Cut the characters out of the font and write the result atomically: a partial file of
+    this thread's own, renamed over the target (another process may be cutting the same)."""
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=unicodes)
+    subsetter.subset(font)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}")
+    font.save(str(partial))
+    os.replace(partial, target)
 
 
 def target_of(source: Path, cache: Path) -> Path:

@@ -18,6 +18,7 @@ from babel.messages.extract import extract_javascript
 from markupsafe import Markup
 
 from memoai import scores, translations
+from memoai.evaluations.comment_schemas import COMMENT_WORDS
 from memoai.language import DEFAULT as DEFAULT_LANGUAGE
 from memoai.translations import N_
 from memoai.web.i18n import CHOICES
@@ -55,18 +56,7 @@ STAGES = (
 
 # The API's words for a comment's kind, severity and mark, and a revision's verdicts, as shown.
 TERMS = {
-    "structure": N_("structure"),
-    "evidence": N_("evidence"),
-    "clarity": N_("clarity"),
-    "tone": N_("tone"),
-    "ask": N_("ask"),
-    "risk": N_("risk"),
-    "must": N_("must"),
-    "should": N_("should"),
-    "could": N_("could"),
-    "open": N_("open"),
-    "done": N_("done"),
-    "dismissed": N_("dismissed"),
+    **COMMENT_WORDS,
     "passage_changed": N_("the passage changed"),
     "passage_removed": N_("the passage was removed"),
     "passage_unchanged": N_("the passage is unchanged"),
