@@ -44,6 +44,7 @@ HEADINGS = {
         "Provenance",
         "Feedback by",
         "Report generated",
+        "Page 1 of",  # the running footer
     ),
     "es": (
         "INFORME DE COMENTARIOS",
@@ -65,6 +66,7 @@ HEADINGS = {
         "Procedencia",
         "Comentarios de",
         "Informe generado",
+        "Página 1 de",
     ),
 }
 

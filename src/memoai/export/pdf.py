@@ -11,6 +11,7 @@ from memoai.export.fonts import FAMILY, FONTS, Face, FontCache, face_of
 from memoai.export.layout import MUTED, Layout
 from memoai.export.report_data import ReportData
 from memoai.progress.schemas import ChainVersion, ProgressOut
+from memoai.translations import gettext as _
 
 
 class ReportPDF(FPDF):
@@ -41,7 +42,9 @@ class ReportPDF(FPDF):
         self.cell(self.epw * 0.8, 5, self.footer_text)
         if self.text_shaping:
             self.set_text_shaping(True, direction="ltr")
-        self.cell(self.epw * 0.2, 5, f"Page {self.page_no()} of {{nb}}", align="R")
+        # fpdf2 puts the page count where "{nb}" stands once the last page is known.
+        page = _("Page %(number)s of %(pages)s") % {"number": self.page_no(), "pages": "{nb}"}
+        self.cell(self.epw * 0.2, 5, page, align="R")
 
 
 def clean_tree(value: Any, fonts: FontCache = FONTS) -> tuple[Any, set[Face]]:
@@ -72,13 +75,13 @@ def render_pdf(data: ReportData, fonts: FontCache = FONTS) -> bytes:
     )
     pdf.set_margins(16, 16, 16)
     pdf.set_auto_page_break(True, margin=18)
-    pdf.set_title(evaluation.get("title") or "Memo feedback report")
+    pdf.set_title(evaluation.get("title") or _("Memo feedback report"))
     pdf.set_author("Memo AI Coach")
     pdf.set_creation_date(data.generated_at)
     fonts.install(pdf)  # the other faces are added as characters need them
     if faces or not fonts.simple.issuperset(map(ord, _all_text([evaluation, progress_json]))):
         pdf.set_text_shaping(True)  # HarfBuzz: joined Arabic, Indic conjuncts, marks, emoji
-    pdf.footer_text = f"Memo AI Coach · {_short(evaluation.get('title') or 'Untitled memo')}"
+    pdf.footer_text = f"Memo AI Coach · {_short(evaluation.get('title') or _('Untitled memo'))}"
     pdf.add_page()
     report.write(
         Layout(pdf, fonts),
