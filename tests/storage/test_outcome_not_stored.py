@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 
 from memoai.app import stop
@@ -78,11 +79,21 @@ async def retried(client: ApiClient, evaluation: dict[str, Any]) -> None:
     assert again.json()["data"]["status"] == "completed"
 
 
+# What the answer says, in each language: the memo kept, and why its feedback was not.
+SAID = {
+    "en": (SAVED, "storage is full"),
+    "es": ("Su memorando se guardó", "el almacenamiento del servidor está lleno"),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
 async def test_a_full_disk_after_the_memo_is_stored_says_the_memo_is_saved(
-    tmp_path: Path, config_dir: Path
+    tmp_path: Path, config_dir: Path, language: str
 ) -> None:
     settings = make_settings(f"sqlite:///{tmp_path / 'memoai.db'}", tmp_path, config_dir)
     app, client = await open_client(settings)
+    client.headers["Accept-Language"] = language
+    saved, why = SAID[language]
     try:
         await client.start_session()
         flow = app.state.flow
@@ -91,8 +102,8 @@ async def test_a_full_disk_after_the_memo_is_stored_says_the_memo_is_saved(
         assert response.status_code == 507, response.text[:500]
         error = response.json()["errors"][0]
         assert error["code"] == "DISK_FULL"
-        assert error["message"].startswith(SAVED) and NOT_SAVED not in error["message"]
-        assert "storage is full" in error["message"]
+        assert error["message"].startswith(saved) and NOT_SAVED not in error["message"]
+        assert why in error["message"]
 
         flow.provider = flow.provider.inner
         await set_max_pages(app, 1_000_000)

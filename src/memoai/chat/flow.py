@@ -136,8 +136,8 @@ class ChatFlow:
             if code is None:
                 raise
             # The question was stored a moment ago; start-up marks it interrupted (retryable).
-            saved = "Your question is saved"
-            raise partly_saved(code, saved, "the reply could not be stored") from exc
+            saved = N_("Your question is saved")
+            raise partly_saved(code, saved, N_("the reply could not be stored")) from exc
         out = service.message_out(answer).model_dump(mode="json")
         await emit("completed" if error is None else "failed", out)
         return answer

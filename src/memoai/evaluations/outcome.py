@@ -14,6 +14,7 @@ from memoai.debugging import capture as debug
 from memoai.errors import partly_saved, storage_fault
 from memoai.evaluations import service
 from memoai.evaluations.models import Evaluation, Status
+from memoai.translations import N_
 
 log = logging.getLogger("memoai.evaluations")
 
@@ -61,8 +62,8 @@ async def not_stored(conn: AsyncConnection, evaluation: Evaluation, exc: Excepti
             await conn.rollback()
     return partly_saved(
         code,
-        "Your memo was saved",
-        "its feedback could not be stored; retry the evaluation from your history in a while",
+        N_("Your memo was saved"),
+        N_("its feedback could not be stored; retry the evaluation from your history in a while"),
     )
 
 
