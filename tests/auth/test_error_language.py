@@ -39,7 +39,7 @@ async def test_text_checks_answer_in_spanish(auth: AuthApp) -> None:
         auth, "POST", "/api/v1/evaluations", headers, json={"text_content": "   "}
     )
     assert (status, english["code"]) == (422, "TEXT_EMPTY")
-    assert spanish["message"] == "El memorando está vacío. Pega o escribe primero tu memorando."
+    assert spanish["message"] == "El memorando está vacío. Pegue o escriba primero su memorando."
     limit = auth.settings.memo_max_chars
     english, spanish, status = await both(
         auth, "POST", "/api/v1/evaluations", headers, json={"text_content": "x" * (limit + 1)}
@@ -56,4 +56,4 @@ async def test_a_repeated_query_parameter_answers_in_spanish(auth: AuthApp) -> N
         auth, "GET", "/api/v1/admin/auth-log?limit=5&limit=6", admin
     )
     assert (status, english["code"], english["field"]) == (422, "VALIDATION_ERROR", "limit")
-    assert spanish["message"] == "Indica el parámetro de consulta 'limit' una sola vez."
+    assert spanish["message"] == "Indique el parámetro de consulta 'limit' una sola vez."
