@@ -147,6 +147,22 @@ async def test_a_timeout_ends_as_a_failed_reply_and_the_question_is_kept(
     ]
 
 
+async def test_a_failed_reply_is_kept_in_the_writers_language(
+    claude_client: ApiClient, anthropic_fake: FakeServer
+) -> None:
+    chat_id = await _chat(claude_client)
+    claude_client.headers["Accept-Language"] = "es"
+    anthropic_fake.push(hang(5.0))
+    response = await ask(claude_client, chat_id, "¿Se agotará el tiempo?")
+    assert response.status_code == 504
+    assert response.json()["errors"][0]["code"] == "LLM_TIMEOUT"
+    stored = (await history(claude_client, chat_id))[-1]
+    assert stored["error"]["code"] == "LLM_TIMEOUT"  # the code stays; the sentence is Spanish
+    assert stored["error"]["message"].startswith(
+        "El modelo de IA tardó demasiado en responder. Su mensaje está guardado"
+    )
+
+
 async def test_openai_compatible_server_streams_a_reply(
     db_url: str, tmp_path: Path, config_dir: Path, openai_fake: FakeServer
 ) -> None:

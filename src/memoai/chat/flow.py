@@ -32,19 +32,25 @@ from memoai.runtime import Runtime
 from memoai.sessions.caller import Caller
 from memoai.settings import Settings
 from memoai.streaming import Emit
-from memoai.translations import N_
+from memoai.translations import N_, gettext
 
 log = logging.getLogger("memoai.chat")
 
 FRIENDLY = {
-    ErrorCode.LLM_TIMEOUT: "The AI model took too long to answer. Your message is saved; "
-    "send it again in a moment.",
-    ErrorCode.LLM_UNAVAILABLE: "The AI model is unavailable or overloaded right now. "
-    "Your message is saved; send it again in a minute.",
-    ErrorCode.LLM_BAD_OUTPUT: "The AI model gave no usable answer. Your message is saved; "
-    "send it again.",
-    ErrorCode.LLM_NOT_CONFIGURED: "No AI model is configured (missing or refused API key). "
-    "Ask an administrator; your message is saved.",
+    ErrorCode.LLM_TIMEOUT: N_(
+        "The AI model took too long to answer. Your message is saved; send it again in a moment."
+    ),
+    ErrorCode.LLM_UNAVAILABLE: N_(
+        "The AI model is unavailable or overloaded right now. "
+        "Your message is saved; send it again in a minute."
+    ),
+    ErrorCode.LLM_BAD_OUTPUT: N_(
+        "The AI model gave no usable answer. Your message is saved; send it again."
+    ),
+    ErrorCode.LLM_NOT_CONFIGURED: N_(
+        "No AI model is configured (missing or refused API key). "
+        "Ask an administrator; your message is saved."
+    ),
 }
 
 
@@ -217,6 +223,8 @@ class ChatFlow:
 
 def friendly(error: LLMError) -> str:
     """A message for people, with the technical detail kept short at the end."""
-    base = FRIENDLY.get(error.code, "The reply failed. Your message is saved; send it again.")
+    # In the language of the request that ran it: the writer reads it later where it is kept.
+    fallback = N_("The reply failed. Your message is saved; send it again.")
+    base = gettext(FRIENDLY.get(error.code, fallback))
     detail = " ".join(redact(error.message).split())[:300]
     return f"{base} ({detail})" if detail else base

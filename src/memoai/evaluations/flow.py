@@ -44,7 +44,7 @@ from memoai.runtime import Runtime
 from memoai.sessions.caller import Caller
 from memoai.settings import Settings
 from memoai.streaming import Emit
-from memoai.translations import N_
+from memoai.translations import N_, gettext
 
 log = logging.getLogger("memoai.evaluations")
 
@@ -338,19 +338,27 @@ def _add(a: Usage, b: Usage) -> Usage:
 
 
 FRIENDLY = {
-    ErrorCode.LLM_TIMEOUT: "The AI model took too long to answer. Your memo is saved; retry.",
-    ErrorCode.LLM_UNAVAILABLE: "The AI model is unavailable or overloaded right now. "
-    "Your memo is saved; retry in a minute.",
-    ErrorCode.LLM_BAD_OUTPUT: "The AI model's answer could not be used, even after asking it "
-    "to correct itself. Your memo is saved; retry.",
-    ErrorCode.LLM_NOT_CONFIGURED: "No AI model is configured (missing or refused API key). "
-    "Ask an administrator; your memo is saved.",
+    ErrorCode.LLM_TIMEOUT: N_("The AI model took too long to answer. Your memo is saved; retry."),
+    ErrorCode.LLM_UNAVAILABLE: N_(
+        "The AI model is unavailable or overloaded right now. "
+        "Your memo is saved; retry in a minute."
+    ),
+    ErrorCode.LLM_BAD_OUTPUT: N_(
+        "The AI model's answer could not be used, even after asking it "
+        "to correct itself. Your memo is saved; retry."
+    ),
+    ErrorCode.LLM_NOT_CONFIGURED: N_(
+        "No AI model is configured (missing or refused API key). "
+        "Ask an administrator; your memo is saved."
+    ),
 }
 
 
 def _friendly(code: str, detail: str) -> str:
     """A message for people, with the technical detail kept short at the end."""
-    base = FRIENDLY.get(code, "The evaluation failed. Your memo is saved; retry.")  # type: ignore[call-overload]
+    # In the language of the request that ran it: the writer reads it later where it is kept.
+    fallback = N_("The evaluation failed. Your memo is saved; retry.")
+    base = gettext(FRIENDLY.get(code, fallback))  # type: ignore[call-overload]
     detail = " ".join(redact(detail).split())[:300]
     return f"{base} ({detail})" if detail and detail not in base else base
 
