@@ -1,9 +1,11 @@
 """Every string marked for translation (templates and Python, as babel.cfg extracts them) has a
 Spanish entry that is really Spanish: present, not fuzzy, not the English text, and with the
-same placeholders."""
+same placeholders; everything marked is extracted; and the Spanish addresses the reader as
+"usted" throughout."""
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -100,3 +102,31 @@ def test_missing_untranslated_english_or_mismatched_entries_are_caught() -> None
         "untranslated or fuzzy: 'Go'",
         "untranslated or fuzzy: 'Write'",
     ]
+
+
+def test_every_text_python_marks_is_extracted() -> None:
+    """Babel's Python extractor skips a marked text inside another call's arguments
+    (`gettext(TABLE.get(code, N_("…")))`): such a text would silently stay English."""
+    extracted = set(marked_messages())
+    single = re.compile(r'\b(?:N_|_|gettext)\(\s*"((?:[^"\\]|\\.)*)"\s*[,)]')
+    for source in sorted((ROOT / "src" / "memoai").rglob("*.py")):
+        code = (line for line in source.read_text().splitlines() if "{{" not in line)  # not docs
+        marked = {ast.literal_eval(f'"{m}"') for line in code for m in single.findall(line)}
+        assert marked <= extracted, (source.name, marked - extracted)
+
+
+# Words of the informal "tú" the catalog must not use: the interface addresses the reader as
+# "usted" ("Redacte su memorando"). What a version or a page does is third person and stays.
+INFORMAL = re.compile(
+    r"\b(tú|tu|tus|ti|contigo|puedes|tienes|quieres|escribiste|enviaste|vuelve a intentarlo|"
+    r"inténtalo|elige|espera a|guarda una copia|avisa|corrígelo|acórtalo|inicia sesión)\b",
+    re.IGNORECASE,
+)
+
+
+def test_the_spanish_catalog_addresses_the_reader_as_usted() -> None:
+    informal = []
+    for message in spanish():
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        informal += [text for text in strings if text and INFORMAL.search(text)]
+    assert not informal, "\n".join(informal)
