@@ -68,7 +68,8 @@ def seed(client: httpx.Client, count: int) -> list[str]:
 
 def memo_paths(firsts: list[str]) -> dict[str, str]:
     """My memos (first page, a search, the last page) and addresses naming the oldest
-    evaluation (a revised memo's first version), with the fragments its tabs then load."""
+    evaluation (a revised memo's first version), with the fragments its tabs then load (a
+    page renders only its active tab: the others are filled from /ui/tabs/<id> when shown)."""
     oldest = firsts[0]
     last_page = max(0, (len(firsts) - 1) // MEMOS_PAGE * MEMOS_PAGE)
     return {
@@ -78,6 +79,8 @@ def memo_paths(firsts: list[str]) -> dict[str, str]:
         "My memos last page": f"/ui/memos?offset={last_page}",
         "deep link overall": f"/?evaluation={oldest}&tab=overall",
         "deep link detailed": f"/?evaluation={oldest}&tab=detailed",
+        "deep link overall tab fill": f"/ui/tabs/overall?evaluation={oldest}",
+        "deep link detailed tab fill": f"/ui/tabs/detailed?evaluation={oldest}",
         "deep link chat fragment": f"/ui/chat?evaluation_id={oldest}",
         "Progress fragment /ui/progress": "/ui/progress",
         "deep link progress fragment": f"/ui/progress/of/{oldest}",

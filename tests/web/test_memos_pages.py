@@ -47,8 +47,17 @@ async def test_an_address_names_an_evaluation_on_every_tab(site: Site) -> None:
     assert not root.by_id("panel-detailed").has("hidden")
     for tab in root.select(role="tab"):
         assert tab.attrs["href"] == f"/?evaluation={first['id']}&tab={tab.attrs['data-tab']}"
-    assert root.by_id("chat-body").attrs["data-chat-src"] == f"/ui/chat?evaluation_id={first['id']}"
-    assert root.by_id("progress-body").attrs["data-src"] == f"/ui/progress/of/{first['id']}"
+    # Chat and Progress are filled when first shown, from tabs that name the same evaluation.
+    for tab in ("chat", "progress"):
+        assert root.select(data_tab_src=f"/ui/tabs/{tab}?evaluation={first['id']}"), tab
+    chat_tab = parse((await site.open(f"/ui/tabs/chat?evaluation={first['id']}")).text)
+    assert chat_tab.by_id("chat-body").attrs["data-chat-src"] == (
+        f"/ui/chat?evaluation_id={first['id']}"
+    )
+    progress_tab = parse((await site.open(f"/ui/tabs/progress?evaluation={first['id']}")).text)
+    assert progress_tab.by_id("progress-body").attrs["data-src"] == (
+        f"/ui/progress/of/{first['id']}"
+    )
     chat = await site.open(f"/ui/chat?evaluation_id={first['id']}")
     assert "First memo" in parse(chat.text).select("p", "chat-about")[0].text
 

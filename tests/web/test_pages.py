@@ -64,7 +64,10 @@ async def test_first_visit_starts_a_session_and_sends_security_headers(site: Sit
         "memos",
         "help",
     ]  # debug mode is off and there are no admins
-    assert "Purpose and explicit ask" in root.by_id("panel-help").text
+    # Only the active tab (and Write) is rendered; Help is filled when first shown.
+    assert root.select(data_tab_src="/ui/tabs/help")
+    help_tab = await site.browser.get("/ui/tabs/help")
+    assert "Purpose and explicit ask" in help_tab.text
     token = site.browser.cookies.get("memoai_session")
     again = await site.open()  # the same session; its cookie outlives the sliding expiry
     renewed = [c for c in again.headers.get_list("set-cookie") if c.startswith("memoai_session=")]
@@ -97,7 +100,9 @@ async def test_submit_streams_progress_then_the_result_shows_everywhere(site: Si
     assert not page.by_id("panel-overall").has("hidden")
     assert page.by_id("panel-write").has("hidden")
     assert XSS_TITLE in page.by_id("panel-overall").text
-    assert "offline analysis" in page.by_id("panel-detailed").text
+    assert page.select(data_tab_src="/ui/tabs/detailed")  # filled when first shown
+    detailed = await site.browser.get("/ui/tabs/detailed")
+    assert "offline analysis" in detailed.text and "<script>alert" not in detailed.text
 
 
 async def test_an_identical_memo_gets_its_earlier_feedback_and_can_be_evaluated_afresh(

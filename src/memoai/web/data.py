@@ -32,6 +32,21 @@ TAB_NEEDS: dict[str, frozenset[str]] = {
     "admin": frozenset(),
 }
 EVERYTHING = frozenset().union(*TAB_NEEDS.values())
+RUNNING = ("pending", "running")
+
+
+def page_needs(active: str, *, named: bool = False) -> frozenset[str]:
+    """A full page: Write (the form and the live progress) and the active tab; a named
+    evaluation is always fetched, so a link to a missing one says so."""
+    needs = TAB_NEEDS["write"] | TAB_NEEDS.get(active, frozenset())
+    return needs | {"evaluation"} if named else needs
+
+
+def still_running(loaded: PageData) -> bool:
+    """The newest (or named) evaluation is not finished: the page must show it everywhere."""
+    if loaded.evaluation is not None:
+        return loaded.evaluation.get("status") in RUNNING
+    return bool(loaded.history) and loaded.history[0].get("status") in RUNNING
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""The web interface: one page with every tab rendered once, fragments for HTMX, live streams.
+"""The web interface: one page (its active tab rendered, the others filled when first
+shown), fragments for HTMX, live streams.
 
 The browser only ever talks to this app (`/`, `/ui/...`, `/static/...`); this app talks to
 the API over HTTP through `api_client`, so the page works the same in one process, as two
@@ -13,6 +14,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from starlette.applications import Starlette
@@ -119,17 +121,26 @@ class WebApp:
             await backend.start_session()
         named = request.query_params.get("evaluation")  # a bookmarked evaluation (My memos)
         chosen = _uuid_or_none(named)
-        loaded = await data.load(backend, data.EVERYTHING, evaluation_id=chosen)
+        requested = request.query_params.get("tab", "write")
+        # Only the active tab (and Write, which holds the form and the live progress) is
+        # rendered; the others are filled from /ui/tabs/<id> when first shown.
+        needs = data.page_needs(requested, named=chosen is not None)
+        loaded = await data.load(backend, needs, evaluation_id=chosen)
+        lazy = needs != data.EVERYTHING and not data.still_running(loaded)
+        if not lazy and needs != data.EVERYTHING:  # reloaded during an evaluation: all of it
+            loaded = await data.load(backend, data.EVERYTHING, evaluation_id=chosen)
         if named and loaded.evaluation is None:
             loaded.notices.append(_(NOT_FOUND_LINK))
         deleted = DELETED_NOTICES.get(request.query_params.get("deleted", ""))
         if deleted:
             loaded.notices.append(_(deleted))
-        context = self.page_context(loaded, request.query_params.get("tab", "write"), account)
+        context = self.page_context(loaded, requested, account)
         context["csrf"] = backend.cookies.get(CSRF_COOKIE, "")
         context["comment_filter"] = comment_filter(request.query_params)
         if chosen and loaded.evaluation is not None:
             context["selected_evaluation"] = chosen
+        context["lazy_tabs"] = lazy
+        context["tab_query"] = _tab_query(request, context["selected_evaluation"])
         return backend.relay(self.render("page.html", context))
 
     async def tab(self, request: Request) -> Response:
@@ -140,8 +151,15 @@ class WebApp:
         account = await load_account(backend) if name in ("admin", "debug") else None
         if name == "admin" and not (account and account.is_admin):
             raise HTTPException(404)
-        loaded = await data.load(backend, data.TAB_NEEDS[name])
+        # The evaluation the page names (My memos, a bookmark), when the page fills a tab later.
+        chosen = _uuid_or_none(request.query_params.get("evaluation"))
+        needs = data.TAB_NEEDS[name]
+        loaded = await data.load(backend, needs, evaluation_id=chosen)
         context = self.page_context(loaded, name, account)
+        context["csrf"] = backend.cookies.get(CSRF_COOKIE, "")
+        context["comment_filter"] = comment_filter(request.query_params)
+        if chosen and ("evaluation" not in needs or loaded.evaluation is not None):
+            context["selected_evaluation"] = chosen
         return backend.relay(self.render(f"tabs/_{name}.html", context))
 
     async def panels(self, request: Request) -> Response:
@@ -245,6 +263,16 @@ class WebApp:
             N_("Something went wrong on our side"),
             N_("Nothing you typed was lost: it is kept in this browser. Reload the page."),
         )
+
+
+def _tab_query(request: Request, selected: str) -> str:
+    """What a tab filled later must know of the page's address: its evaluation and filter."""
+    params = {"evaluation": selected} if selected else {}
+    for name in ("kind", "severity"):
+        value = request.query_params.get(name)
+        if value:
+            params[name] = value
+    return urlencode(params)
 
 
 def _uuid_or_none(value: str | None) -> str | None:

@@ -32,10 +32,30 @@
     params.set("tab", id);
     history.replaceState(null, "", "?" + params.toString());
     if (opts.focusTab) chosen.focus();
+    var filled = fillPanel(byId("panel-" + id));
     if (opts.focusHeading) {
-      var heading = byId(id + "-heading");
-      if (heading) heading.focus();
+      filled.then(function () {
+        var heading = byId(id + "-heading");
+        if (heading) heading.focus();
+      });
     }
+  }
+
+  /* A full page renders only its active tab (and Write); the others arrive from
+     /ui/tabs/<id> the first time they are shown, into the panel itself. */
+  function fillPanel(panel) {
+    var pending = panel ? panel.querySelector("[data-tab-src]") : null;
+    if (!pending || !window.htmx) return Promise.resolve();
+    if (!pending.filling) {
+      panel.setAttribute("aria-busy", "true");
+      pending.filling = window.htmx.ajax("GET", pending.dataset.tabSrc, { target: "#" + panel.id, swap: "innerHTML" })
+        .then(function () {
+          panel.removeAttribute("aria-busy");
+          // Not answered (the coach unreachable): the next showing tries again.
+          if (panel.contains(pending)) pending.filling = null;
+        });
+    }
+    return pending.filling;
   }
 
   function onTabKey(event) {

@@ -5,9 +5,10 @@
   "use strict";
 
   var byId = function (id) { return document.getElementById(id); };
-  var body = byId("chat-body");
   var panel = byId("panel-chat");
-  if (!body || !panel) return;
+  if (!panel) return;
+  // The tab's content may arrive after the page (filled when first shown): looked up each time.
+  function chatBody() { return byId("chat-body"); }
 
   var busy = false;
   var stale = true; // the conversation must be (re)loaded the next time the tab shows
@@ -23,7 +24,8 @@
 
   /* ---- loading the conversation ---------------------------------------------------------- */
   function load() {
-    if (busy) return;
+    var body = chatBody();
+    if (busy || !body) return;
     stale = false;
     body.setAttribute("aria-busy", "true");
     window.htmx.ajax("GET", body.dataset.chatSrc, { target: "#chat-body", swap: "innerHTML" })
@@ -38,8 +40,12 @@
 
   new MutationObserver(loadIfShown).observe(panel, { attributes: true, attributeFilter: ["hidden"] });
   // A finished evaluation changes what the chat is about: reload when next shown.
+  // The tab itself filled after the page: load the conversation into it.
   document.body.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail && event.detail.target && event.detail.target.id === "panel-overall") {
+    var target = event.detail && event.detail.target;
+    if (!target) return;
+    var filled = /^\/ui\/tabs\//.test((event.detail.pathInfo && event.detail.pathInfo.requestPath) || "");
+    if ((target.id === "panel-overall" && !filled) || target.id === "panel-chat") {
       stale = true;
       loadIfShown();
     }
@@ -174,26 +180,26 @@
   }
 
   /* ---- wiring (delegated: the conversation is swapped in and out) ------------------------- */
-  body.addEventListener("submit", function (event) {
+  panel.addEventListener("submit", function (event) {
     if (event.target.id !== "chat-form") return;
     event.preventDefault();
     send(input().value, false);
   });
 
-  body.addEventListener("keydown", function (event) {
+  panel.addEventListener("keydown", function (event) {
     if (event.target.id !== "chat-input" || event.key !== "Enter") return;
     if (event.shiftKey || event.isComposing) return;
     event.preventDefault();
     send(input().value, false);
   });
 
-  body.addEventListener("input", function (event) {
+  panel.addEventListener("input", function (event) {
     if (event.target.id !== "chat-input") return;
     updateCounter();
     if (input().getAttribute("aria-invalid") === "true") showError(problem(input().value));
   });
 
-  body.addEventListener("click", function (event) {
+  panel.addEventListener("click", function (event) {
     var starter = event.target.closest("[data-chat-ask]");
     var retry = event.target.closest("[data-chat-retry]");
     if (starter) {

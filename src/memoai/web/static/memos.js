@@ -53,6 +53,10 @@
     if (chat) chat.dataset.chatSrc = "/ui/chat?evaluation_id=" + encodeURIComponent(id);
     var progress = byId("progress-body");
     if (progress) progress.dataset.src = "/ui/progress/of/" + encodeURIComponent(id);
+    // Tabs not filled yet (a page renders only its active one) load this evaluation's too.
+    document.querySelectorAll("[data-tab-src]").forEach(function (pending) {
+      pending.dataset.tabSrc = pending.dataset.tabSrc.split("?")[0] + "?evaluation=" + encodeURIComponent(id);
+    });
     document.querySelectorAll('.tablist [role="tab"]').forEach(function (tab) {
       tab.setAttribute("href", "/?evaluation=" + encodeURIComponent(id) + "&tab=" + tab.dataset.tab);
     });
@@ -69,6 +73,8 @@
     var target = event.detail && event.detail.target;
     if (!target) return;
     if (target.id === "memos-body") afterBodySwap();
+    // The tab filled after the page (first shown): load the list into it.
+    if (target.id === "panel-memos") { stale = true; loadIfShown(); return; }
     if (target.id === "panel-overall") {
       stale = true;
       followEvaluation(event.detail.pathInfo && event.detail.pathInfo.requestPath);

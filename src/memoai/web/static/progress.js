@@ -51,7 +51,11 @@
   document.body.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail && event.detail.target;
     if (!target) return;
-    if (target.id === "panel-overall") { stale = true; loadIfShown(); return; }
+    var filled = /^\/ui\/tabs\//.test((event.detail.pathInfo && event.detail.pathInfo.requestPath) || "");
+    // A new evaluation's panels, or this tab filled after the page (first shown): (re)load.
+    if ((target.id === "panel-overall" && !filled) || target.id === "panel-progress") {
+      stale = true; loadIfShown(); return;
+    }
     if (target.id === "progress-body") afterBodySwap();
     if (target.id === "comparison" && refocus === "comparison") {
       var heading = byId("comparison-heading");
