@@ -16,6 +16,12 @@ from tests.web.conftest import Site
 from tests.web.dom import Node, parse
 from tests.web.test_memos_pages import MEMO, api_submit
 
+COMMENTED = (  # passive voice and a vague claim: the offline coach comments on them
+    "To: Leadership Team\nFrom: Ann Lee\nSubject: Scheduling pilot\n\n"
+    "We request $250,000 to fund a patient scheduling pilot. It was decided that the current "
+    "system is inefficient. The pilot will reduce no-shows by 20% according to our 2024 data. "
+    "Please approve by 30 June."
+)
 OTHERS = ("overall", "detailed", "progress", "chat", "memos", "help")
 
 
@@ -39,7 +45,7 @@ def api_paths(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-@pytest.mark.parametrize("active", ["write", "help", "progress", "memos", "chat"])
+@pytest.mark.parametrize("active", ["write", "help", "memos", "chat"])
 async def test_a_page_without_an_evaluation_tab_never_fetches_the_evaluation(
     site: Site, api_paths: list[str], active: str
 ) -> None:
@@ -116,3 +122,14 @@ async def test_a_reload_during_an_evaluation_renders_every_tab(site: Site) -> No
     assert all(pending_src(root, tab) is None for tab in OTHERS)
     assert "still working" in root.by_id("panel-write").text
     assert root.by_id("panel-overall").select("div", hx_get=f"/ui/evaluations/{pending.id}/panels")
+
+
+async def test_the_progress_tab_counts_the_comments_of_the_evaluation_in_view(
+    site: Site,
+) -> None:
+    await site.open()
+    await api_submit(site, "Counted", title="Counted", text_content=COMMENTED)
+    page = parse((await site.open("/?tab=progress")).text)
+    fragment = parse((await site.browser.get("/ui/tabs/progress")).text)
+    for root in (page, fragment):
+        assert "addressed" in root.by_id("progress-comment-counts").text

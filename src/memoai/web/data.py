@@ -24,7 +24,7 @@ TAB_NEEDS: dict[str, frozenset[str]] = {
     "write": frozenset({"history", "rubric"}),
     "overall": frozenset({"evaluation"}),
     "detailed": frozenset({"evaluation"}),
-    "progress": frozenset(),
+    "progress": frozenset({"evaluation"}),  # its comment counts; the charts are a fragment
     "chat": frozenset(),  # the conversation is a fragment of its own (/ui/chat)
     "memos": frozenset(),  # the list is a fragment of its own (/ui/memos)
     "help": frozenset({"rubric", "frameworks"}),
