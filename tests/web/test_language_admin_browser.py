@@ -1,7 +1,8 @@
 """The Admin tab in Spanish in Debian's Chromium against a real `memoai serve` in login mode
 (slow suite): an admin switches to Spanish, every Admin section opens with its Spanish heading
 and words, admin.js announces the section in Spanish, and axe finds no serious violation, at
-desktop and phone sizes. Screenshots go to test-artifacts/screenshots/."""
+desktop and phone sizes; each case signs in in English (the switch also saves the choice to the
+profile, so each ends by switching back). Screenshots go to test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
@@ -65,5 +66,8 @@ def test_the_admin_tab_in_spanish(server: b.Server, chromium: Any, viewport: str
             expect(page.locator("#admin-body")).to_contain_text(word)
         found[section] = b.run_axe(page)
         b.screenshot(page, f"{viewport}-es-admin-{section}")
+    # The switch saved Spanish to root's profile: back to English, as the next case signs in.
+    choose_by_keyboard(page, "English")
+    assert html_lang(page) == "en"
     watched.close()
     assert {name: v for name, v in found.items() if v} == {}
