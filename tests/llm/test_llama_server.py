@@ -138,7 +138,8 @@ def _provider(url: str, mode: str) -> OpenAICompatProvider:
         llm_model=MODEL_ALIAS,
         llm_output_mode=mode,
         llm_max_tokens=256,
-        llm_timeout_seconds=60,
+        # A CPU model beside the rest of the suite: 256 tokens have taken over 60 s at load 8.
+        llm_timeout_seconds=180,
         llm_max_retries=0,
     )
     return OpenAICompatProvider(settings)
