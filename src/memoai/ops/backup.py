@@ -45,6 +45,8 @@ from memoai.ops.backup_archive import (
 from memoai.ops.backup_guard import DatabaseInUseError, refuse_if_in_use
 from memoai.ops.offsite import publish
 from memoai.settings import Settings, sqlite_path
+from memoai.translations import gettext as _
+from memoai.translations import number
 
 __all__ = [
     "BackupError",
@@ -390,11 +392,14 @@ def newest_backup_age(settings: Settings, now: datetime | None = None) -> float 
 def backup_health(settings: Settings) -> dict[str, Any]:
     """The readiness check's view of backups: stale only when the newest is over 26 h old."""
     if not settings.database_backup_enabled:
-        return {"ok": True, "message": "backups are disabled (DATABASE_BACKUP_ENABLED=false)"}
+        return {"ok": True, "message": _("backups are disabled (DATABASE_BACKUP_ENABLED=false)")}
     age = newest_backup_age(settings)
     if age is None:
-        return {"ok": True, "warning": "no backup yet", "message": "no backup has been made yet"}
+        return {"ok": True, "warning": "no backup yet", "message": _("no backup has been made yet")}
     result: dict[str, Any] = {"ok": age <= MAX_BACKUP_AGE.total_seconds(), "age_seconds": int(age)}
     if not result["ok"]:
-        result["message"] = f"the newest backup is {age / 3600:.1f} hours old (limit 26)"
+        hours = number(age / 3600, "#,##0.0")
+        result["message"] = _("the newest backup is %(hours)s hours old (limit 26)") % {
+            "hours": hours
+        }
     return result
