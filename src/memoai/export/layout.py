@@ -27,6 +27,7 @@ LINE = (226, 232, 240)
 SOFT = (239, 246, 255)
 GOOD = (21, 128, 61)
 BAD = (185, 28, 28)
+MID = (180, 83, 9)  # between good and bad: a middling score, a caution
 _TOKEN = re.compile(r"\s+|\S+\s*")
 CELL_PAD = 1.6
 KEEP_TOGETHER_MM = 70.0  # shorter tables are never split across pages

@@ -13,28 +13,27 @@ from datetime import datetime
 from typing import Any
 
 from memoai import scores, translations
-from memoai.export import comment_report
+from memoai.export import comment_report, revision_report
 from memoai.export.layout import (
     BAD,
     BODY,
     GOOD,
     INK,
     LINE,
+    MID,
     MUTED,
     PRIMARY,
-    SMALL,
     SOFT,
     TEXT_2,
     Layout,
     Run,
     Style,
 )
-from memoai.progress import chains, charts, diff
+from memoai.progress import chains, charts
 from memoai.progress.schemas import ChainVersion, ProgressOut
 from memoai.translations import N_, ngettext, when
 from memoai.translations import gettext as _
 
-MID = (180, 83, 9)
 # The charts carry <title>/<desc> for screen readers on the web page; fpdf2 skips them (a PDF
 # gets the data table instead) but would log a warning per chart on every export.
 logging.getLogger("fpdf.svg").setLevel(logging.ERROR)
@@ -72,7 +71,7 @@ def write(
     _metrics(out, evaluation.get("metrics") or {})
     _progress(out, evaluation, progress)
     if revision is not None:
-        _revision(out, revision, evaluation["scale"])
+        revision_report.write(out, revision, evaluation["scale"])
     _memo(out, evaluation)
     _provenance(out, evaluation, generated_at)
 
@@ -305,16 +304,6 @@ def _svg_ratio(svg: str) -> float:
     return float(box[3]) / float(box[2])
 
 
-def _signed(delta: int | None) -> str:
-    return "–" if delta is None else f"{delta:+d}" if delta else "0"
-
-
-def _trend_colour(delta: float | None) -> tuple[int, int, int]:
-    if delta is None or abs(delta) < 0.05:
-        return MUTED
-    return GOOD if delta > 0 else BAD
-
-
 def _recent_table(out: Layout, ev: dict[str, Any], progress: ProgressOut) -> None:
     """The latest evaluations, newest first; a change only against the previous version of
     the same memo, scored with the same rubric version."""
@@ -340,7 +329,7 @@ def _recent_table(out: Layout, ev: dict[str, Any], progress: ProgressOut) -> Non
                 [(title, style)],
                 [(entry.rubric_version, Style(size=8.5, color=MUTED))],
                 [(_score(entry.overall_score), style)],
-                [(change, replace(style, color=_trend_colour(delta)))],
+                [(change, replace(style, color=revision_report.trend_colour(delta)))],
             ]
         )
     columns = [
@@ -354,69 +343,6 @@ def _recent_table(out: Layout, ev: dict[str, Any], progress: ProgressOut) -> Non
     out.text(
         _("Change: against the previous version of the same memo."), Style(size=8.5, color=MUTED)
     )
-
-
-def _revision(out: Layout, version: ChainVersion, scale: dict[str, int]) -> None:
-    # Kept with its table's header and first rows, never alone at the foot of a page.
-    out.heading(
-        _("Changes since the previous version (version %(version)s)")
-        % {"version": version.version},
-        keep=45,
-    )
-    if not version.comparable:
-        out.text(
-            _(
-                "The previous version was scored with another rubric version, so scores are not "
-                "compared."
-            ),
-            Style(size=9.5, color=MID),
-        )
-    rows: list[list[str | list[Run]]] = []
-    for item in version.criteria:
-        delta = item.delta
-        colour = _trend_colour(delta)
-        rows.append(
-            [
-                item.name,
-                "–" if item.previous is None else f"{item.previous} / {scale['max']}",
-                "–" if item.current is None else f"{item.current} / {scale['max']}",
-                [(_signed(delta), Style(size=9, bold=True, color=colour))],
-            ]
-        )
-    columns = [(_("Criterion"), 0.52), (_("Before"), 0.16), (_("After"), 0.16), (_("Change"), 0.16)]
-    out.table(columns, rows)
-    if version.diff is not None:
-        _diff(out, version)
-
-
-def _diff(out: Layout, version: ChainVersion) -> None:
-    out.ensure(30)  # the explanation stays with the first lines of the diff
-    added, removed = version.words_added or 0, version.words_removed or 0
-    changes = ngettext(
-        "Text changes: %(num)s word added, %(removed)s removed.",
-        "Text changes: %(num)s words added, %(removed)s removed.",
-        added,
-    ) % {"num": added, "removed": removed}
-    legend = _("Added text is green and underlined, removed text red and struck through.")
-    out.text(f"{changes} {legend}", Style(size=9, color=MUTED))
-    out.gap(1.5)
-    styles = {
-        "equal": Style(size=9.5, color=TEXT_2),
-        "insert": Style(size=9.5, color=GOOD, underline=True),
-        "delete": Style(size=9.5, color=BAD, strike=True),
-        "skip": Style(size=9, color=MUTED),
-    }
-    runs: list[Run] = []
-    for piece in diff.compact(version.diff or []):
-        text = _skipped(piece.skipped) if piece.op == "skip" else piece.text
-        runs.append((text, styles[piece.op]))
-    out.runs(runs or [(_("No text changes."), SMALL)], indent=3, bar=LINE)
-    out.gap(2)
-
-
-def _skipped(count: int) -> str:
-    words = ngettext("%(num)s unchanged word", "%(num)s unchanged words", count) % {"num": count}
-    return f" [… {words} …] "
 
 
 def _memo(out: Layout, ev: dict[str, Any]) -> None:
