@@ -7,11 +7,13 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from memoai import scores
 from memoai.analysis.metrics import compute_metrics
 from memoai.evaluations.models import Evaluation, Status, Submission
 from memoai.evaluations.service import request_key, text_hash
@@ -67,9 +69,10 @@ def rubric_scores(rng: random.Random, names: dict[str, str] | None = None) -> li
     ]
 
 
-def overall(scores: list[dict[str, Any]]) -> float:
-    total = sum(s["weight"] for s in scores)
-    return round(sum(s["score"] * s["weight"] for s in scores) / total, 2)
+def overall(criteria: list[dict[str, Any]]) -> float | None:
+    """The weighted mean, stored rounded to one decimal as the product stores it."""
+    total = sum(Fraction(s["weight"]) for s in criteria)
+    return scores.rounded(sum(s["score"] * Fraction(s["weight"]) for s in criteria) / total)
 
 
 async def seed(
@@ -104,19 +107,19 @@ async def seed(
             revision_of_id=done.submission_ids[-1] if revises else None,
             created_at=at,
         )
-        scores = rubric_scores(rng)
+        judged = rubric_scores(rng)
         evaluation = Evaluation(
             id=uuid.uuid4(),
             submission_id=submission.id,
             session_id=session_id,
             status=Status.COMPLETED,
             request_key=request_key(text, "seeded", "offline", "rules-v1"),
-            overall_score=overall(scores),
+            overall_score=overall(judged),
             strengths=["The request comes first."],
             opportunities=[
                 o.format(n=n + 2) for o in opportunities or rng.sample(OPPORTUNITIES, 4)
             ],
-            rubric_scores=scores,
+            rubric_scores=judged,
             segment_feedback=comments or [],
             metrics={**metrics, "words": 100 + rng.randint(0, 300)},
             warnings=[],

@@ -68,9 +68,10 @@ def test_frequency_fills_gaps_and_streak_counts_consecutive_days() -> None:
         (date(2025, 3, 3), 1),
         (date(2025, 3, 10), 4),
     ]
-    assert trends.streak_days(times, now.date()) == 3
-    assert trends.streak_days(times, now.date() + timedelta(days=1)) == 3  # yesterday counts
-    assert trends.streak_days(times, now.date() + timedelta(days=2)) == 0
+    dates = [t.date() for t in times]
+    assert trends.streak_days(dates, now.date()) == 3
+    assert trends.streak_days(dates, now.date() + timedelta(days=1)) == 3  # yesterday counts
+    assert trends.streak_days(dates, now.date() + timedelta(days=2)) == 0
 
 
 def test_charts_are_accessible_escaped_svg_that_fpdf_can_draw() -> None:

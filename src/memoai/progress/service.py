@@ -155,7 +155,7 @@ def assemble(
         frequency=trends.frequency(times, since, now, weekly=range_name in ("quarter", "all")),
         top_opportunities=trends.top_opportunities(rows),
         revision_chains=chains,
-        streak_days=trends.streak_days(times, now.date()),
+        streak_days=trends.streak_days((t.date() for t in times), now.date()),
     )
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
+from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, case, desc, func, select
 
 from memoai import scores, translations
-from memoai.db import Executor
+from memoai.db import Executor, utc_day
 from memoai.evaluations.comment_schemas import CommentCounts
 from memoai.evaluations.models import Evaluation, Status
 from memoai.evaluations.service import OwnerStatement
@@ -18,22 +19,33 @@ from memoai.progress.trends import streak_days
 from memoai.sessions.caller import Caller
 from memoai.translations import gettext as _
 
-History = list[tuple[Any, float | None, str, datetime]]
-# (id, overall, rubric version, time) of the owner's completed evaluations up to a time.
-_HISTORY = OwnerStatement(
+_COMPLETED_UNTIL = (
+    Evaluation.status == Status.COMPLETED,
+    Evaluation.created_at <= bindparam("until", type_=Evaluation.created_at.type),
+)
+_SAME_VERSION = Evaluation.rubric_version == bindparam(
+    "version", type_=Evaluation.rubric_version.type
+)
+_OTHER = Evaluation.id != bindparam("current", type_=Evaluation.id.type)
+# The owner's completed evaluations up to a time, counted in SQL: how many; of those scored
+# with the same rubric version, how many have a score, the sum of the scores in tenths (scores
+# are stored rounded to one decimal, so the sum is exact and the mean rounds as scores.mean
+# does) and the best score other than this evaluation's.
+_TALLY = OwnerStatement(
+    lambda owner: select(
+        func.count(),
+        func.count(case((_SAME_VERSION, Evaluation.overall_score))),
+        func.sum(case((_SAME_VERSION, func.round(Evaluation.overall_score * 10)))),
+        func.max(case((and_(_SAME_VERSION, _OTHER), Evaluation.overall_score))),
+    ).where(owner, *_COMPLETED_UNTIL)
+)
+# The days (UTC) with a completed evaluation up to a time, newest first: one short row per day.
+_DAYS = OwnerStatement(
     lambda owner: (
-        select(
-            Evaluation.id,
-            Evaluation.overall_score,
-            Evaluation.rubric_version,
-            Evaluation.created_at,
-        )
-        .where(
-            owner,
-            Evaluation.status == Status.COMPLETED,
-            Evaluation.created_at <= bindparam("until", type_=Evaluation.created_at.type),
-        )
-        .order_by(Evaluation.created_at, Evaluation.id)
+        select(utc_day(Evaluation.created_at).label("day"))
+        .where(owner, *_COMPLETED_UNTIL)
+        .distinct()
+        .order_by(desc("day"))
     )
 )
 
@@ -45,26 +57,28 @@ async def summary_for(
     how far the writer has got through its comments."""
     if evaluation.status != Status.COMPLETED:
         return None
-    statement, params = _HISTORY.bind(caller, until=evaluation.created_at)
-    rows = (await db.execute(statement, params)).all()
-    history: History = [(r[0], r[1], r[2], r[3]) for r in rows]
+    bound = {"until": evaluation.created_at}
+    statement, params = _TALLY.bind(
+        caller, **bound, version=evaluation.rubric_version, current=evaluation.id
+    )
+    count, scored, tenths, earlier_best = (await db.execute(statement, params)).one()
+    statement, params = _DAYS.bind(caller, **bound)
+    days = [date.fromisoformat(day) for day in (await db.scalars(statement, params))]
     current = row_of(evaluation)
     ROWS.remember(current)  # the next evaluation compares with this one: no read then
     previous = await _previous_version(db, caller, current)
-    same = [(i, s) for i, s, v, _ in history if v == current.rubric_version and s is not None]
-    earlier_best = max((s for i, s in same if i != current.evaluation_id), default=None)
     judged = evaluation.rubric_scores or []
     best, low = scores.strongest(judged), scores.weakest(judged)
     summary: dict[str, Any] = {
-        "evaluations": len(history),
+        "evaluations": count,
         "compared_with": "previous_version" if previous is not None else None,
         "previous": _brief(previous),
         "overall_delta": overall_delta(previous, current),
         "comparable": previous is not None and previous.rubric_version == current.rubric_version,
         "best_improvement": _best_improvement(previous, current),
         "personal_best": _beats(current.overall_score, earlier_best),
-        "average": scores.mean(s for _, s in same),
-        "streak_days": streak_days((h[3] for h in history), current.created_at.date()),
+        "average": scores.rounded(Fraction(round(tenths), 10 * scored)) if scored else None,
+        "streak_days": streak_days(days, current.created_at.date()),
         "strongest": _criterion(best),
         "weakest": _criterion(low),
         "comments": comments.model_dump() if comments is not None else None,

@@ -158,9 +158,9 @@ def top_opportunities(rows: Sequence[EvalRow], limit: int = 8) -> list[Opportuni
     ]
 
 
-def streak_days(times: Iterable[datetime], until: date) -> int:
+def streak_days(dates: Iterable[date], until: date) -> int:
     """Consecutive days, ending on `until` (or the day before), with at least one evaluation."""
-    days = {t.date() for t in times}
+    days = set(dates)
     day = until if until in days else until - timedelta(days=1)
     streak = 0
     while day in days:
