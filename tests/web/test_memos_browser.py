@@ -228,3 +228,45 @@ def test_deleting_all_data_offers_the_export_first(visitor: Visitor) -> None:
     later = page.request.get(visitor.server.url + "/ui/export/history.json")
     assert later.status == 200
     assert not re.search("First memo|Second memo", later.text())
+
+
+def test_a_tab_that_cannot_be_filled_says_why_and_tries_again(
+    chromium: Any, server: b.Server
+) -> None:
+    """A tab filled on demand whose fill fails (an error status, a dropped connection) says so
+    in place of "Loading…", never loads forever; shown again, it loads."""
+    seen = Visitor(chromium, server, "desktop")
+    page = seen.page
+    try:
+        seen.goto("/?tab=write")
+        refused = []
+
+        def once_refused(route: Any) -> None:
+            if refused:
+                route.continue_()
+            else:
+                refused.append(route.request.url)
+                route.fulfill(status=502, body="Bad gateway")
+
+        page.route("**/ui/tabs/help*", once_refused)
+        page.click("#tab-help")
+        state = page.locator("#panel-help .pending-state")
+        expect(state).to_have_text(re.compile(r"could not be loaded .*status 502.* retry"))
+        expect(page.locator("#panel-help")).not_to_have_attribute("aria-busy", "true")
+        b.screenshot(page, "memos-desktop-tab-fill-failed")
+        page.click("#tab-write")
+        page.click("#tab-help")
+        expect(page.locator("#howto-heading")).to_be_visible()
+        assert len(refused) == 1
+        page.unroute("**/ui/tabs/help*")
+        page.route("**/ui/tabs/chat*", lambda route: route.abort("connectionreset"))
+        page.click("#tab-chat")
+        expect(page.locator("#panel-chat .pending-state")).to_contain_text(
+            "the connection to the coach failed"
+        )
+        assert b.run_axe(page) == []
+    finally:
+        # What the browser and htmx log for the two failures this test causes; nothing else.
+        expected = ("502", "ERR_CONNECTION_RESET", "htmx:afterRequest", "htmx:sendError")
+        seen.problems = [p for p in seen.problems if not any(e in p for e in expected)]
+        seen.close()

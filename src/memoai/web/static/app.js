@@ -42,18 +42,39 @@
   }
 
   /* A full page renders only its active tab (and Write); the others arrive from
-     /ui/tabs/<id> the first time they are shown, into the panel itself. */
+     /ui/tabs/<id> the first time they are shown, into the panel itself. A fill that fails
+     says why in place of "Loading…" (the tab's link still opens it as a page). */
   function fillPanel(panel) {
     var pending = panel ? panel.querySelector("[data-tab-src]") : null;
     if (!pending || !window.htmx) return Promise.resolve();
     if (!pending.filling) {
+      var state = pending.querySelector(".pending-state");
+      var failure = null;
+      var note = function (event) {
+        var xhr = event.detail && event.detail.xhr;
+        failure = xhr && xhr.status ? xhr.status : 0;
+      };
+      panel.addEventListener("htmx:responseError", note);
+      panel.addEventListener("htmx:sendError", note);
+      if (state) state.textContent = _("Loading…");
       panel.setAttribute("aria-busy", "true");
-      pending.filling = window.htmx.ajax("GET", pending.dataset.tabSrc, { target: "#" + panel.id, swap: "innerHTML" })
-        .then(function () {
-          panel.removeAttribute("aria-busy");
-          // Not answered (the coach unreachable): the next showing tries again.
-          if (panel.contains(pending)) pending.filling = null;
-        });
+      var settled = function () {
+        panel.removeAttribute("aria-busy");
+        panel.removeEventListener("htmx:responseError", note);
+        panel.removeEventListener("htmx:sendError", note);
+        if (!panel.contains(pending)) return;
+        // Not answered: say why; the next showing tries again.
+        pending.filling = null;
+        if (state && failure !== null) {
+          state.textContent = failure
+            ? _("this section could not be loaded (the coach answered with status %(status)s). Show the tab again to retry.", { status: failure })
+            : _("this section could not be loaded: the connection to the coach failed. Show the tab again to retry.");
+        }
+      };
+      // htmx rejects the promise when the request fails to send: settled either way.
+      pending.filling = window.htmx.ajax("GET", pending.dataset.tabSrc, {
+        source: "#" + panel.id, target: "#" + panel.id, swap: "innerHTML"  // events on the panel
+      }).then(settled, settled);
     }
     return pending.filling;
   }
