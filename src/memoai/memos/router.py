@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from memoai.api import CALLER, LIMITED, WRITES, Envelope, errors, wrap
 from memoai.auth.router import origin_of
 from memoai.deps import CallerDep, DbDep
-from memoai.memos import service
+from memoai.memos import deletion, service
 from memoai.memos.schemas import DeletedOut, MemoExport, MemoOut, MemoPage
 
 router = APIRouter(prefix="/api/v1/memos", tags=["memos"])
@@ -46,7 +46,7 @@ async def list_memos(
     responses=errors(*LIMITED, *CALLER, *WRITES, 409),
 )
 async def delete_all_memos(request: Request, caller: CallerDep, db: DbDep) -> Envelope[DeletedOut]:
-    return wrap(await service.delete_all(db, caller, origin_of(request, caller.user_id)))
+    return wrap(await deletion.delete_all(db, caller, origin_of(request, caller.user_id)))
 
 
 @router.get(
@@ -86,5 +86,5 @@ async def get_memo(memo_id: uuid.UUID, caller: CallerDep, db: DbDep) -> Envelope
 async def delete_memo(
     memo_id: uuid.UUID, request: Request, caller: CallerDep, db: DbDep
 ) -> Envelope[DeletedOut]:
-    deleted = await service.delete_memo(db, caller, memo_id, origin_of(request, caller.user_id))
+    deleted = await deletion.delete_memo(db, caller, memo_id, origin_of(request, caller.user_id))
     return wrap(deleted)

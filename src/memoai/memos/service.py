@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import (
-    ColumnElement,
     String,
     Uuid,
     bindparam,
-    delete,
     func,
     or_,
     select,
@@ -25,16 +23,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from memoai.api import AppError, ErrorCode, not_found
-from memoai.auth import audit
-from memoai.chat.models import ChatMessage, ChatSession
+from memoai.api import not_found
 from memoai.db import utcnow
-from memoai.debugging.models import DebugRecord
-from memoai.evaluations.budgets import day_start
 from memoai.evaluations.models import Evaluation, Status, Submission
 from memoai.evaluations.service import OwnerStatement
 from memoai.memos.schemas import (
-    DeletedOut,
     ExportedMemo,
     ExportedVersion,
     MemoExport,
@@ -43,7 +36,6 @@ from memoai.memos.schemas import (
     MemoVersion,
 )
 from memoai.sessions.caller import Caller
-from memoai.translations import N_, gettext
 
 UNFINISHED = (Status.PENDING, Status.RUNNING)
 Key = TypeVar("Key", bound=Hashable)
@@ -249,7 +241,7 @@ async def _memos_with(db: AsyncSession, caller: Caller, ids: list[uuid.UUID]) ->
 
 async def one(db: AsyncSession, caller: Caller, memo_id: uuid.UUID) -> MemoOut:
     """One memo of the caller with all its versions, or 404."""
-    memo = _find(await memos_of(db, caller), memo_id)
+    memo = find(await memos_of(db, caller), memo_id)
     texts = await _texts(db, [memo.latest.submission_id])
     return to_out(memo, texts.get(memo.latest.submission_id, ""))
 
@@ -310,7 +302,7 @@ async def _texts(db: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, 
     return {row[0]: row[1] for row in rows}
 
 
-def _find(memos: Sequence[Memo], memo_id: uuid.UUID) -> Memo:
+def find(memos: Sequence[Memo], memo_id: uuid.UUID) -> Memo:
     found = next((m for m in memos if m.id == memo_id), None)
     if found is None:
         raise not_found("memo")
@@ -342,114 +334,3 @@ def _version(number: int, row: Row) -> MemoVersion:
         title=row.title,
         created_at=row.created_at,
     )
-
-
-# --- deleting -------------------------------------------------------------------------------
-
-
-async def delete_memo(
-    db: AsyncSession, caller: Caller, memo_id: uuid.UUID, origin: audit.Origin
-) -> DeletedOut:
-    """Delete one memo: every version, evaluation, chat and debug record; audited, by counts."""
-    memo = _find(await memos_of(db, caller), memo_id)
-    _refuse_unfinished(memo.evaluations, N_("An evaluation of this memo is still running."))
-    submissions = [v.submission_id for v in memo.versions]
-    deleted, cost = await _delete(
-        db, Submission.id.in_(submissions), Evaluation.submission_id.in_(submissions)
-    )
-    deleted.memos = 1
-    await _audit(db, caller, origin, audit.Event.MEMO_DELETED, deleted, cost, memo_id=str(memo_id))
-    await db.commit()
-    return deleted
-
-
-async def delete_all(db: AsyncSession, caller: Caller, origin: audit.Origin) -> DeletedOut:
-    """Delete every memo of the caller (their account and sign-in stay); audited, by counts."""
-    memos = await memos_of(db, caller)
-    running = N_("One of your evaluations is still running.")
-    _refuse_unfinished([row for m in memos for row in m.evaluations], running)
-    deleted, cost = await _delete(db, _owned_submissions(caller), _owned_evaluations(caller))
-    deleted.memos = len(memos)
-    await _audit(db, caller, origin, audit.Event.DATA_DELETED, deleted, cost)
-    await db.commit()
-    return deleted
-
-
-def _refuse_unfinished(rows: Iterable[Row], what: str) -> None:
-    if any(row.status in UNFINISHED for row in rows):
-        raise AppError(
-            409,
-            ErrorCode.CONFLICT,
-            N_(
-                "%(what)s Wait until it has finished (a few seconds), then delete again; "
-                "nothing was deleted."
-            ),
-            values={"what": gettext(what)},
-        )
-
-
-def _owned_submissions(caller: Caller) -> ColumnElement[bool]:
-    if caller.user_id is not None:
-        return Submission.user_id == caller.user_id
-    return Submission.session_id == caller.session_id
-
-
-def _owned_evaluations(caller: Caller) -> ColumnElement[bool]:
-    if caller.user_id is not None:
-        return Evaluation.user_id == caller.user_id
-    return Evaluation.session_id == caller.session_id
-
-
-async def _delete(
-    db: AsyncSession, submissions: ColumnElement[bool], evaluations: ColumnElement[bool]
-) -> tuple[DeletedOut, float]:
-    """Chats and debug records first, then evaluations and submissions (any other table that
-    points at them goes by its CASCADE: tests/memos/test_schema.py holds every one to it); with
-    what the deleted evaluations of today cost (today's budget still counts it)."""
-    cost_today = await db.scalar(
-        select(func.coalesce(func.sum(Evaluation.cost_usd), 0.0)).where(
-            evaluations, Evaluation.created_at >= day_start(utcnow())
-        )
-    )
-    evaluation_ids = select(Evaluation.id).where(evaluations).scalar_subquery()
-    chat_ids = select(ChatSession.id).where(ChatSession.evaluation_id.in_(evaluation_ids))
-    messages = await db.scalar(
-        select(func.count())
-        .select_from(ChatMessage)
-        .where(ChatMessage.chat_session_id.in_(chat_ids))
-    )
-    await db.execute(delete(ChatMessage).where(ChatMessage.chat_session_id.in_(chat_ids)))
-    await db.execute(delete(ChatSession).where(ChatSession.evaluation_id.in_(evaluation_ids)))
-    await db.execute(delete(DebugRecord).where(DebugRecord.evaluation_id.in_(evaluation_ids)))
-    gone_evaluations = await db.execute(delete(Evaluation).where(evaluations))
-    gone_submissions = await db.execute(delete(Submission).where(submissions))
-    deleted = DeletedOut(
-        memos=0,
-        versions=_count(gone_submissions),
-        evaluations=_count(gone_evaluations),
-        chat_messages=int(messages or 0),
-    )
-    return deleted, float(cost_today or 0.0)
-
-
-def _count(result: Any) -> int:
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-async def _audit(
-    db: AsyncSession,
-    caller: Caller,
-    origin: audit.Origin,
-    event: audit.Event,
-    deleted: DeletedOut,
-    cost_today: float,
-    **extra: str,
-) -> None:
-    """That it happened and how much went; never a title or a text."""
-    details = {
-        **extra,
-        **deleted.model_dump(),
-        "session_id": str(caller.session_id),
-        "cost_usd_today": round(cost_today, 6),
-    }
-    await audit.record(db, event, origin, user_id=caller.user_id, details=details)
