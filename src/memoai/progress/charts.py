@@ -9,32 +9,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from memoai import translations
 from memoai.progress import chains, svg
+from memoai.progress.chart import DAY, MAX_TABLE_ROWS, Chart, empty
+from memoai.progress.frequency_chart import frequency_chart
 from memoai.progress.schemas import ProgressOut, TimelineEntry
 from memoai.translations import gettext as _
 from memoai.translations import ngettext, when
-
-BAR = "#60a5fa"
-MAX_TABLE_ROWS = 50
-DAY = "dd MMM y"  # 03 Mar 2025 / 03 mar 2025: the month in the reader's language (Babel)
-
-
-@dataclass(frozen=True)
-class Chart:
-    """An SVG chart and its text alternative (a caption, column headings and rows)."""
-
-    id: str
-    title: str
-    description: str
-    svg: str
-    columns: list[str]
-    rows: list[list[str]]
-    omitted_rows: int = 0
-    narrow_svg: str = ""  # the same chart drawn for a phone's width (web pages only)
 
 
 def _versions(entries: Sequence[TimelineEntry]) -> list[str]:
@@ -101,7 +85,7 @@ def overall_chart(
     entries, scale = progress.timeline, progress.scale
     title = _("Overall score over time")
     if not entries:
-        return _empty(chart_id, title)
+        return empty(chart_id, title)
     versions, current = _versions(entries), progress.current_rubric_version
     named, memo_names = point_names(entries, interactive), memo_versions(entries)
     high = scale.get("max", 5)
@@ -219,7 +203,7 @@ def criteria_chart(
     entries, scale = progress.timeline, progress.scale
     title = _("Each criterion over time")
     if not entries or not progress.criteria:
-        return _empty(chart_id, title)
+        return empty(chart_id, title)
     low, high = float(scale.get("min", 1)), float(scale.get("max", 5))
     named = point_names(entries, interactive)
 
@@ -241,7 +225,7 @@ def criteria_chart(
     versions = _versions(entries)
     latest = [
         _("%(criterion)s %(score)s (change %(change)s)")
-        % {"criterion": s.label, "score": _fmt(s.last), "change": _signed(s.change)}
+        % {"criterion": s.label, "score": _fmt(s.last), "change": translations.signed(s.change)}
         for s in progress.stats.criteria
         if s.count
     ]
@@ -279,7 +263,7 @@ def metrics_chart(
     entries = progress.timeline
     title = _("Writing metrics over time")
     if not entries:
-        return _empty(chart_id, title)
+        return empty(chart_id, title)
     named = point_names(entries, interactive)
     panels = []
     for ref in progress.metrics:
@@ -318,125 +302,8 @@ def metrics_chart(
     return Chart(chart_id, title, desc, drawing, [_("Date"), *labels], rows, omitted)
 
 
-def frequency_chart(
-    progress: ProgressOut,
-    chart_id: str = "chart-frequency",
-    size: svg.Size = svg.WIDE,
-    interactive: bool = False,
-) -> Chart:
-    """Evaluations per day or per week, as bars."""
-    frequency, unit = progress.frequency, progress.frequency.unit
-    title = _("Evaluations per day") if unit == "day" else _("Evaluations per week")
-    buckets = frequency.buckets
-    if not buckets or not frequency.total:
-        return _empty(chart_id, title)
-    width, height = size.width, 166 if not size.narrow else 190
-    body = _bars(
-        [b.count for b in buckets],
-        [when(b.start, "d MMM") for b in buckets],
-        [_bucket_name(unit, b.start, b.count) for b in buckets],
-        size,
-        interactive,
-    )
-    busiest = max(buckets, key=lambda b: b.count)
-    total, spans = frequency.total, len(buckets)
-    counted = ngettext("%(num)s evaluation", "%(num)s evaluations", total) % {"num": total}
-    if unit == "day":
-        within = ngettext("in %(num)s day", "in %(num)s days", spans) % {"num": spans}
-        busiest_text = _("the busiest day (starting %(date)s) had %(num)s.")
-    else:
-        within = ngettext("in %(num)s week", "in %(num)s weeks", spans) % {"num": spans}
-        busiest_text = _("the busiest week (starting %(date)s) had %(num)s.")
-    busy = busiest_text % {"date": when(busiest.start, DAY), "num": busiest.count}
-    desc = f"{counted} {within}; {busy}"
-    rows = [[f"{b.start:%Y-%m-%d}", str(b.count)] for b in reversed(buckets) if b.count]
-    return Chart(
-        chart_id,
-        title,
-        desc,
-        svg.frame(chart_id, title, desc, width, height, body, interactive=interactive),
-        [_("Day starting") if unit == "day" else _("Week starting"), _("Evaluations")],
-        rows[:MAX_TABLE_ROWS],
-        max(len(rows) - MAX_TABLE_ROWS, 0),
-    )
-
-
-def _bucket_name(unit: str, start: Any, count: int) -> str:
-    """ "Week starting 3 Mar 2025: 2 evaluations", what a bar stands for."""
-    values = {"date": when(start, "d MMM y"), "num": count}
-    if unit == "day":
-        return (
-            ngettext(
-                "Day starting %(date)s: %(num)s evaluation",
-                "Day starting %(date)s: %(num)s evaluations",
-                count,
-            )
-            % values
-        )
-    return (
-        ngettext(
-            "Week starting %(date)s: %(num)s evaluation",
-            "Week starting %(date)s: %(num)s evaluations",
-            count,
-        )
-        % values
-    )
-
-
-def _bars(
-    counts: list[int], labels: list[str], names: list[str], size: svg.Size, interactive: bool
-) -> list[str]:
-    """Bars at most 28 units wide, a y grid, and three labels under them."""
-    font = size.font
-    left, top = 14 + font * 3, 16
-    plot_w, plot_h = size.width - left - 20, 116 if not size.narrow else 130
-    ticks = svg.nice_ticks(max(counts), 3)
-    slot = plot_w / len(counts)
-    bar_w = min(slot * 0.7, 28.0)
-    body = []
-    for tick in ticks:
-        ty = top + plot_h - plot_h * tick / ticks[-1]
-        body.append(svg.line(left, ty, left + plot_w, ty, svg.GRID))
-        body.append(svg.text(left - 6, ty + font * 0.4, f"{tick:g}", size=font, anchor="end"))
-    focusable = True
-    for index, count in enumerate(counts):
-        bar_h = plot_h * count / ticks[-1]
-        if bar_h:
-            x = left + (index + 0.5) * slot - bar_w / 2
-            named = ""
-            if interactive:
-                named = (
-                    f' tabindex="{0 if focusable else -1}" role="img" '
-                    f'aria-label="{svg.attr(names[index])}" data-point="{svg.attr(names[index])}"'
-                )
-                focusable = False
-            body.append(
-                f'<rect x="{svg.num(x)}" y="{svg.num(top + plot_h - bar_h)}" '
-                f'width="{svg.num(max(bar_w, 1))}" height="{svg.num(bar_h)}" fill="{BAR}"{named}/>'
-            )
-    body.append(svg.line(left, top + plot_h, left + plot_w, top + plot_h, svg.AXIS))
-    marks = sorted({0, len(counts) // 2, len(counts) - 1})
-    for number, index in enumerate(marks):
-        x = left + (index + 0.5) * slot
-        anchor = "middle"
-        if len(marks) > 1 and number == 0:
-            anchor, x = "start", x - min(slot / 2, 6)
-        elif len(marks) > 1 and number == len(marks) - 1:
-            anchor, x = "end", x + min(slot / 2, 6)
-        body.append(svg.text(x, top + plot_h + font * 1.6, labels[index], size=font, anchor=anchor))
-    return body
-
-
 def _opt(value: int | None) -> float | None:
     return None if value is None else float(value)
-
-
-def _signed(value: float | None) -> str:
-    return translations.signed(value)
-
-
-def _empty(chart_id: str, title: str) -> Chart:
-    return Chart(chart_id, title, _("No completed evaluations in this range yet."), "", [], [])
 
 
 def all_charts(progress: ProgressOut, *, interactive: bool = False) -> list[Chart]:

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from memoai.progress import svg
-from memoai.progress.charts import Chart
+from memoai.progress.chart import Chart
 from memoai.translations import gettext as _
 from memoai.translations import ngettext, number
 from memoai.web.admin_pages import AdminView, first_error, url

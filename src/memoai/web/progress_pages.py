@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from memoai.progress import charts, diff
+from memoai.progress.chart import Chart
 from memoai.progress.schemas import RANGE_DAYS, ProgressOut, RevisionChain
 from memoai.translations import N_
 from memoai.translations import current as current_language
@@ -52,17 +53,17 @@ DOWNLOADS = {
 
 
 CHART_GRID = "_chart_grid.html"
-_DRAWN: OrderedDict[Hashable, list[charts.Chart]] = OrderedDict()
+_DRAWN: OrderedDict[Hashable, list[Chart]] = OrderedDict()
 DRAWN_KEPT = 32
 # The chart grid's HTML for each list of charts above (by identity; it leaves with the list).
-_GRIDS: dict[int, tuple[list[charts.Chart], Markup]] = {}
+_GRIDS: dict[int, tuple[list[Chart], Markup]] = {}
 # Each browser's latest Progress view per range, with the API's ETag: when the API answers
 # 304 (nothing changed) the view is not fetched, parsed and validated again (~700 KB).
 _HELD: OrderedDict[tuple[str, str], tuple[str, ProgressOut]] = OrderedDict()
 HELD_KEPT = 16
 
 
-def drawn_charts(progress: ProgressOut) -> list[charts.Chart]:
+def drawn_charts(progress: ProgressOut) -> list[Chart]:
     """The Progress tab's charts, kept for the next views of the same data (a writer who
     reloads): completed evaluations never change, so the same evaluations in the same range
     on the same day draw the same charts."""
@@ -86,7 +87,7 @@ def drawn_charts(progress: ProgressOut) -> list[charts.Chart]:
     return found
 
 
-def chart_grid(env: Environment, drawn: list[charts.Chart]) -> Markup:
+def chart_grid(env: Environment, drawn: list[Chart]) -> Markup:
     """The chart grid of these charts, rendered once (it is most of the Progress tab's HTML:
     every chart's data table)."""
     held = _GRIDS.get(id(drawn))
@@ -102,7 +103,7 @@ def progress_view(
     progress: ProgressOut,
     comparison: RevisionChain | None,
     range_name: str,
-    drawn_list: list[charts.Chart] | None = None,
+    drawn_list: list[Chart] | None = None,
 ) -> dict[str, Any]:
     """Everything the Progress templates show, computed from the API's data only (the
     charts of `drawn_charts(progress)`, passed when already at hand)."""
