@@ -14,8 +14,9 @@ from memoai.api import ErrorCode, not_found
 from memoai.chat.models import ChatMessage, ChatSession, MessageStatus, Role
 from memoai.chat.schemas import ChatSessionOut, MessageOut
 from memoai.db import utcnow
+from memoai.evaluations.checks import check_text
 from memoai.evaluations.models import Evaluation, Submission
-from memoai.evaluations.service import check_text, provider_label
+from memoai.evaluations.service import provider_label
 from memoai.sessions.caller import Caller
 from memoai.settings import Settings
 

@@ -21,7 +21,7 @@ from memoai.db import Database, Executor, utcnow
 from memoai.debugging import capture as debug
 from memoai.debugging.models import RecordKind
 from memoai.debugging.redact import redact
-from memoai.evaluations import budgets, service
+from memoai.evaluations import budgets, checks, service
 from memoai.evaluations.models import Evaluation, Status
 from memoai.evaluations.outcome import apply as _apply
 from memoai.evaluations.outcome import not_stored, store_capture
@@ -89,7 +89,7 @@ class EvaluationFlow:
 
         `language` is the writer's (the body's field, else Accept-Language, chosen by the
         router); the body's field wins when given."""
-        service.check_request(payload, self.settings)
+        checks.check_request(payload, self.settings)
         config = self.configs.current()
         language = payload.language or language
         key = service.request_key(
