@@ -20,6 +20,7 @@ from urllib.parse import unquote
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
+from memoai.export import shaping
 from memoai.export.fonts import FONTS, VENDORED, FontCache
 from memoai.export.layout import Layout, Style
 from memoai.export.pdf import ReportPDF
@@ -201,3 +202,26 @@ def test_odd_text_never_breaks_the_layout(text: str) -> None:
     assert pdf.startswith(b"%PDF-")
     if noto_installed() and text.strip() and shutil.which("pdftotext"):
         assert not PLACEHOLDER.findall(pdftotext(pdf)) or "\ue000" in text
+
+
+@needs_noto
+def test_single_emoji_and_cjk_are_drawn_glyph_by_glyph_and_sequences_are_shaped() -> None:
+    """Text whose characters are glyphs of their own (single emoji, CJK) skips HarfBuzz and is
+    measured from the widths fpdf2 draws it with, which are HarfBuzz's widths too; anything
+    formed from a sequence (skin tones, flags, joined emoji, selectors, marks, Indic, Arabic)
+    is shaped."""
+    FONTS.cjk_common(True)
+    runs = shaping.glyph_runs(FONTS, "🚀, 我们申请二十四万欧元预算。")
+    assert runs is not None
+    assert [(text, face is FONTS.emoji) for text, face in runs[:2]] == [("🚀", True), (", ", False)]
+    assert runs[1][1] is FONTS.body and FONTS.draws_unshaped(runs[2][1])
+    for text in ("👍🏽", "🇫🇷", "❤️", "👩\u200d🚀", "#️⃣", "e\u0301", HINDI, ARABIC, HEBREW):
+        assert shaping.glyph_runs(FONTS, text) is None, text
+    pdf = ReportPDF(format="A4", unit="mm")
+    FONTS.install(pdf)
+    layout = Layout(pdf, FONTS)
+    for text in ("🚀🎉✅", CHINESE, "Launch 🚀 我们"):
+        for bold in (False, True):
+            style = Style(size=10, bold=bold)
+            hb_mm = shaping.units(FONTS, text, FONTS.lead(text), bold) * 10 / 1000 / pdf.k
+            assert layout.measure(text, style) == pytest.approx(hb_mm), (text, bold)

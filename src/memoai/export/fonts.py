@@ -219,6 +219,11 @@ class FontCache:
             self._built.wait()
         return self._common
 
+    def draws_unshaped(self, face: Face) -> bool:
+        """Whether the face's characters are glyphs of their own, set left to right with no
+        shaping: the colour emoji (one code point each) and the CJK faces."""
+        return face is self.emoji or face is self.cjk or face in self._common
+
     def _build(self, targets: dict[Path, tuple[Path, list[Path]]]) -> None:
         try:
             self.cache.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import TTFFont
 
 from memoai.export import shaping
-from memoai.export.fonts import FAMILY, FONTS, FontCache
+from memoai.export.fonts import FAMILY, FONTS, Face, FontCache
 
 INK = (15, 23, 42)
 TEXT_2 = (51, 65, 85)
@@ -82,10 +82,21 @@ class Layout:
             if self._covered.issuperset(map(ord, text)):
                 widths = self._widths[style.bold]
                 units = float(sum(widths[ord(ch)] for ch in text))
+            elif (runs := shaping.glyph_runs(self.fonts, text)) is not None:
+                units = float(
+                    sum(self._cw(face, style.bold)[ord(ch)] for part, face in runs for ch in part)
+                )
             else:
                 units = shaping.units(self.fonts, text, self.fonts.lead(text), style.bold)
             self._units[key] = units
         return units * style.size / 1000 / self.pdf.k
+
+    def _cw(self, face: Face, bold: bool) -> dict[int, float]:
+        """A face's widths as fpdf2 reads them (the face is added to the document if new)."""
+        if face is self.fonts.body:
+            return self._widths[bold]
+        family, style = self.fonts.key(self.pdf, face, bold)
+        return _ttf(self.pdf, family.lower() + style).cw
 
     def _face(self, text: str, bold: bool) -> tuple[str, str]:
         """The family and style a run needing shaping is set in (see FontCache.lead)."""
@@ -191,16 +202,24 @@ class Layout:
                 self._shaped(text, style, height, "rtl" if rtl else "ltr")
             else:  # only the words that need it go through HarfBuzz
                 for piece, shaped in shaping.pieces(text, covered):
-                    if shaped:
-                        self._shaped(piece, style, height, "ltr")
-                    else:
+                    glyphs = shaping.glyph_runs(self.fonts, piece) if shaped else None
+                    if not shaped:
                         self._plain(piece, style, height)
+                    elif glyphs is not None:  # emoji and CJK: glyph by glyph in their faces
+                        for part, face in glyphs:
+                            self._plain(part, style, height, face)
+                    else:
+                        self._shaped(piece, style, height, "ltr")
 
-    def _plain(self, text: str, style: Style, height: float) -> None:
+    def _plain(self, text: str, style: Style, height: float, face: Face | None = None) -> None:
         """Text drawn glyph by glyph with text(), which skips cell()'s fragment machinery:
-        several times faster per line."""
+        several times faster per line; in the body face, or in `face` (emoji, CJK)."""
         pdf = self.pdf
-        pdf.set_font(FAMILY, style.emphasis, style.size)
+        if face is None or face is self.fonts.body:
+            pdf.set_font(FAMILY, style.emphasis, style.size)
+        else:
+            family, bold = self.fonts.key(pdf, face, style.bold)
+            pdf.set_font(family, bold + style.emphasis.replace("B", ""), style.size)
         baseline = pdf.y + 0.5 * height + 0.3 * pdf.font_size
         pdf.text(pdf.x + pdf.c_margin, baseline, text)
         pdf.set_x(pdf.x + self.measure(text, style))
