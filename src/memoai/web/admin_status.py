@@ -3,6 +3,7 @@ and their trends drawn by progress's chart code (one line per rubric version, ne
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,9 @@ if TYPE_CHECKING:
 
 STATUS = "admin/_status.html"
 COHORT = "admin/_cohort.html"
-WIDTH, PANEL_H = 720, 120
+PANEL_H = 120
+# Average glyph widths of the charts' font (DejaVu Sans: digits 0.64 em), regular and bold.
+GLYPH, BOLD_GLYPH = 0.62, 0.66
 BUCKETS = ("month", "week")
 TABLES = ("users", "criteria", "opportunities")
 
@@ -32,14 +35,63 @@ def _moment(value: str) -> datetime:
     return datetime.combine(date.fromisoformat(value[:10]), datetime.min.time(), tzinfo=UTC)
 
 
-def line_chart(chart_id: str, title: str, desc: str, panels: list[svg.Panel], current: str) -> str:
-    """Panels one under another, drawn by progress's own panel code."""
+def line_chart(
+    chart_id: str,
+    title: str,
+    desc: str,
+    panels: list[svg.Panel],
+    current: str,
+    size: svg.Size = svg.WIDE,
+) -> str:
+    """Panels one under another, drawn by progress's own panel code; at the narrow size (a
+    phone) moved right as far as their longest axis label needs (all alike, so their time
+    axes line up), and titled in one line."""
+    x = _room(panels, size) if size.narrow else 10
     body: list[str] = []
     for index, panel in enumerate(panels):
         body.extend(
-            svg.draw_panel(panel, 10, 30 + index * (PANEL_H + 50), WIDTH - 20, PANEL_H, current)
+            svg.draw_panel(
+                replace(panel, label=_fitted(panel.label, size, x)) if size.narrow else panel,
+                x,
+                30 + index * (PANEL_H + 50),
+                size.width - x - 10,
+                PANEL_H,
+                current,
+                title_size=size.title,
+                font=size.font,
+            )
         )
-    return svg.frame(chart_id, title, desc, WIDTH, 30 + len(panels) * (PANEL_H + 50), body)
+    return svg.frame(chart_id, title, desc, size.width, 30 + len(panels) * (PANEL_H + 50), body)
+
+
+def _room(panels: list[svg.Panel], size: svg.Size) -> float:
+    """Where the panels start so their widest y-axis label (drawn right-aligned 8 + 2 fonts
+    in) stays inside the drawing: 150,000 tokens at a phone's font is wider than that."""
+    widest = max((len(p.fmt(tick)) for p in panels for tick in p.ticks), default=0)
+    return max(10.0, round(widest * size.font * GLYPH - 8 - 2 * size.font + 4))
+
+
+def _fitted(label: str, size: svg.Size, x: float) -> str:
+    """The panel's title, drawn from `x`, cut to fit the narrow drawing (the figure's caption
+    and the data table name it in full)."""
+    limit = int((size.width - x - 10) / (size.title * BOLD_GLYPH))
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
+
+
+def line_charts(
+    chart_id: str,
+    title: str,
+    desc: str,
+    panels: list[svg.Panel],
+    current: str,
+    columns: list[str],
+    rows: list[list[str]],
+) -> Chart:
+    """The chart drawn twice, as the Progress tab's are: for wide screens, and for a phone's
+    width (shown there instead, at about its own size, so its text stays readable)."""
+    wide = line_chart(chart_id, title, desc, panels, current)
+    narrow = line_chart(f"{chart_id}-narrow", title, desc, panels, current, svg.NARROW)
+    return Chart(chart_id, title, desc, wide, columns, rows, narrow_svg=narrow)
 
 
 def usage_chart(usage: dict[str, Any]) -> Chart:
@@ -80,14 +132,8 @@ def usage_chart(usage: dict[str, Any]) -> Chart:
          number(d["cost_usd"], "#,##0.0000")]
         for d in reversed(days) if d["evaluations"] or d["chat_replies"]
     ]  # fmt: skip
-    return Chart(
-        "chart-usage",
-        title,
-        desc,
-        line_chart("chart-usage", title, desc, panels, "usage"),
-        [_("Day (UTC)"), _("Evaluations"), _("Chat replies"), _("Tokens"), _("Cost (USD)")],
-        rows,
-    )
+    columns = [_("Day (UTC)"), _("Evaluations"), _("Chat replies"), _("Tokens"), _("Cost (USD)")]
+    return line_charts("chart-usage", title, desc, panels, "usage", columns, rows)
 
 
 def criterion_chart(view: dict[str, Any], criterion_id: str, index: int) -> Chart:
@@ -127,14 +173,8 @@ def criterion_chart(view: dict[str, Any], criterion_id: str, index: int) -> Char
         for s in series for p in s["points"]
     ]  # fmt: skip
     panel = svg.Panel(name, points, float(low), float(high), ticks)
-    return Chart(
-        chart_id,
-        name,
-        desc,
-        line_chart(chart_id, name, desc, [panel], active),
-        [_("Period"), _("Rubric version"), _("Scores"), _("Mean"), _("Spread")],
-        rows,
-    )
+    columns = [_("Period"), _("Rubric version"), _("Scores"), _("Mean"), _("Spread")]
+    return line_charts(chart_id, name, desc, [panel], active, columns, rows)
 
 
 def drawn(chart: Chart) -> tuple[Chart, Markup]:
