@@ -43,10 +43,10 @@ def line_chart(
     current: str,
     size: svg.Size = svg.WIDE,
 ) -> str:
-    """Panels one under another, drawn by progress's own panel code; at the narrow size (a
-    phone) moved right as far as their longest axis label needs (all alike, so their time
-    axes line up), and titled in one line."""
-    x = _room(panels, size) if size.narrow else 10
+    """Panels one under another, drawn by progress's own panel code, moved right as far as
+    their longest axis label needs (all alike, so their time axes line up); at the narrow
+    size (a phone) titled in one line."""
+    x = _room(panels, size)
     body: list[str] = []
     for index, panel in enumerate(panels):
         body.extend(
@@ -66,7 +66,7 @@ def line_chart(
 
 def _room(panels: list[svg.Panel], size: svg.Size) -> float:
     """Where the panels start so their widest y-axis label (drawn right-aligned 8 + 2 fonts
-    in) stays inside the drawing: 150,000 tokens at a phone's font is wider than that."""
+    in) stays inside the drawing: 150,000 tokens is wider than that."""
     widest = max((len(p.fmt(tick)) for p in panels for tick in p.ticks), default=0)
     return max(10.0, round(widest * size.font * GLYPH - 8 - 2 * size.font + 4))
 
