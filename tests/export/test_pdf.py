@@ -5,6 +5,7 @@ Each report is also rendered to PNG in test-artifacts/pdf/ (pdftoppm) for a pers
 
 from __future__ import annotations
 
+import gc
 import io
 import re
 import shutil
@@ -157,3 +158,17 @@ async def test_unfinished_evaluation_has_no_report_yet(api: Api) -> None:
     response = await api.client.get(f"/api/v1/export/pdf/{evaluation['id']}")
     assert response.status_code == 409
     assert "once it completes" in response.json()["errors"][0]["message"]
+
+
+def test_the_report_renders_with_the_collector_paused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from memoai.export import pdf
+
+    seen: list[bool] = []
+
+    def render(data: object, fonts: object) -> bytes:
+        seen.append(gc.isenabled())
+        return b"%PDF-"
+
+    monkeypatch.setattr(pdf, "_render", render)
+    assert pdf.render_pdf(None) == b"%PDF-"  # type: ignore[arg-type]
+    assert seen == [False] and gc.isenabled()

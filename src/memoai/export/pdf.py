@@ -11,6 +11,7 @@ from memoai.export.fonts import FAMILY, FONTS, Face, FontCache, face_of
 from memoai.export.layout import MUTED, Layout
 from memoai.export.report_data import ReportData
 from memoai.progress.schemas import ChainVersion, ProgressOut
+from memoai.runtime import collector_paused
 from memoai.translations import gettext as _
 
 
@@ -61,7 +62,13 @@ def clean_tree(value: Any, fonts: FontCache = FONTS) -> tuple[Any, set[Face]]:
 
 
 def render_pdf(data: ReportData, fonts: FontCache = FONTS) -> bytes:
-    """The finished PDF as bytes (CPU-bound: run it in a worker thread)."""
+    """The finished PDF as bytes (CPU-bound: run it in a worker thread), built with the
+    garbage collector paused (memoai.runtime.collector_paused)."""
+    with collector_paused():
+        return _render(data, fonts)
+
+
+def _render(data: ReportData, fonts: FontCache) -> bytes:
     evaluation, memo_faces = clean_tree(data.evaluation, fonts)
     progress_json, progress_faces = clean_tree(data.progress.model_dump(mode="json"), fonts)
     revision_json, revision_faces = clean_tree(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Iterator
 from urllib.parse import quote
@@ -53,11 +52,7 @@ async def export_pdf(
     scale = {"min": config.rubric.scale.min, "max": config.rubric.scale.max}
     data = await service.report_data(db, caller, evaluation_id, scale)
     await db.close()  # give the pooled connection back before the CPU work
-    # Loaded on the first report, not at start: fpdf2 and fontTools take a second to import,
-    # which every process (and every CLI command) would otherwise pay.
-    from memoai.export.pdf import render_pdf
-
-    pdf = await asyncio.to_thread(render_pdf, data)
+    pdf = await service.render(data)
     names = unicode_filename(data.evaluation), filename(data.evaluation)
     headers = attachment(*names) | {"Content-Length": str(len(pdf))}
     return StreamingResponse(_chunks(pdf), media_type="application/pdf", headers=headers)
