@@ -98,12 +98,14 @@ class Layout:
         family, style = self.fonts.key(self.pdf, face, bold)
         return _ttf(self.pdf, family.lower() + style).cw
 
-    def _face(self, text: str, bold: bool) -> tuple[str, str]:
-        """The family and style a run needing shaping is set in (see FontCache.lead)."""
-        face = self.fonts.lead(text)
-        if face is None:
-            return FAMILY, "B" if bold else ""
-        return self.fonts.key(self.pdf, face, bold)
+    def _set_face(self, face: Face | None, style: Style) -> None:
+        """Set text in a face (None or the body face: the body) in the style's size and
+        emphasis; bold only where the face has a bold weight (FontCache.key)."""
+        if face is None or face is self.fonts.body:
+            family, bold = FAMILY, "B" if style.bold else ""
+        else:
+            family, bold = self.fonts.key(self.pdf, face, style.bold)
+        self.pdf.set_font(family, bold + style.emphasis.replace("B", ""), style.size)
 
     def wrap(self, runs: Sequence[Run], width: float) -> list[Line]:
         """Lines of runs no wider than `width`; newlines in the text start new lines. A line
@@ -202,10 +204,10 @@ class Layout:
                 self._shaped(text, style, height, "rtl" if rtl else "ltr")
             else:  # only the words that need it go through HarfBuzz
                 for piece, shaped in shaping.pieces(text, covered):
-                    glyphs = shaping.glyph_runs(self.fonts, piece) if shaped else None
                     if not shaped:
                         self._plain(piece, style, height)
-                    elif glyphs is not None:  # emoji and CJK: glyph by glyph in their faces
+                    elif (glyphs := shaping.glyph_runs(self.fonts, piece)) is not None:
+                        # emoji and CJK: glyph by glyph in their faces
                         for part, face in glyphs:
                             self._plain(part, style, height, face)
                     else:
@@ -215,11 +217,7 @@ class Layout:
         """Text drawn glyph by glyph with text(), which skips cell()'s fragment machinery:
         several times faster per line; in the body face, or in `face` (emoji, CJK)."""
         pdf = self.pdf
-        if face is None or face is self.fonts.body:
-            pdf.set_font(FAMILY, style.emphasis, style.size)
-        else:
-            family, bold = self.fonts.key(pdf, face, style.bold)
-            pdf.set_font(family, bold + style.emphasis.replace("B", ""), style.size)
+        self._set_face(face, style)
         baseline = pdf.y + 0.5 * height + 0.3 * pdf.font_size
         pdf.text(pdf.x + pdf.c_margin, baseline, text)
         pdf.set_x(pdf.x + self.measure(text, style))
@@ -228,8 +226,7 @@ class Layout:
         """Text shaped by HarfBuzz in its script face, in the paragraph's direction."""
         pdf = self.pdf
         width = self.measure(text, style)
-        family, bold = self._face(text, style.bold)
-        pdf.set_font(family, bold + style.emphasis.replace("B", ""), style.size)
+        self._set_face(self.fonts.lead(text), style)
         if pdf.text_shaping:
             pdf.set_text_shaping(True, direction=direction)
         pdf.cell(width, height, text, new_x=XPos.RIGHT, new_y=YPos.TOP)

@@ -57,12 +57,12 @@ async def summary_for(
     how far the writer has got through its comments."""
     if evaluation.status != Status.COMPLETED:
         return None
-    bound = {"until": evaluation.created_at}
+    until = evaluation.created_at
     statement, params = _TALLY.bind(
-        caller, **bound, version=evaluation.rubric_version, current=evaluation.id
+        caller, until=until, version=evaluation.rubric_version, current=evaluation.id
     )
     count, scored, tenths, earlier_best = (await db.execute(statement, params)).one()
-    statement, params = _DAYS.bind(caller, **bound)
+    statement, params = _DAYS.bind(caller, until=until)
     days = [date.fromisoformat(day) for day in (await db.scalars(statement, params))]
     current = row_of(evaluation)
     ROWS.remember(current)  # the next evaluation compares with this one: no read then
