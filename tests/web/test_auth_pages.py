@@ -15,6 +15,7 @@ from memoai.app import create_app, start, stop
 from memoai.auth import service
 from memoai.auth.audit import Origin
 from memoai.auth.models import Role
+from memoai.web.api_client import Backend, RateLimited
 from memoai.web.asgi import StreamingASGITransport
 from memoai.web.auth import safe_next
 from memoai.web.auth_pages import lockout_note, wait_text
@@ -317,3 +318,20 @@ async def test_a_user_asked_to_change_the_password_lands_on_the_form(login_site:
     assert signed.headers["location"] == "/account/password?required=1"
     form = await login_site.browser.get(signed.headers["location"])
     assert "asks you to choose a new password" in parse(form.text).select(role="status")[0].text
+
+
+async def test_a_refused_mode_check_says_it_was_limited(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gate reads the client settings to know whether login is on; when that read is
+    refused for the rate limit, the visitor gets the limited page (429, when to try again),
+    never a 500."""
+
+    async def refused(self: Backend, path: str, *args: Any, **kwargs: Any) -> Any:
+        raise RateLimited("Too many page loads and reads: the limit is 35 a minute.", 12)
+
+    monkeypatch.setattr(Backend, "public_get", refused)
+    response = await site.browser.get("/?tab=overall")
+    assert response.status_code == 429
+    assert response.headers["retry-after"] == "12"
+    assert "the limit is 35 a minute" in response.text

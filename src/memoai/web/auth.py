@@ -26,9 +26,11 @@ from memoai.web.api_client import (
     SESSION_COOKIE,
     Backend,
     BackendUnavailable,
+    RateLimited,
     SignInRequired,
     holds_login,
 )
+from memoai.web.limits import limited_response
 
 if TYPE_CHECKING:
     from memoai.web.pages import WebApp
@@ -171,7 +173,14 @@ class SignInGate:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        if not holds_login(request.cookies.get(SESSION_COOKIE)) and await self._login_mode(request):
+        try:
+            gated = not holds_login(request.cookies.get(SESSION_COOKIE)) and await self._login_mode(
+                request
+            )
+        except RateLimited as exc:  # the read that tells the mode was refused: say so plainly
+            await limited_response(self.web, request, exc)(scope, receive, send)
+            return
+        if gated:
             await sign_in_response(request)(scope, receive, send)
             return
         await self.app(scope, receive, send)
