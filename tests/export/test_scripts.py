@@ -225,3 +225,14 @@ def test_single_emoji_and_cjk_are_drawn_glyph_by_glyph_and_sequences_are_shaped(
             style = Style(size=10, bold=bold)
             hb_mm = shaping.units(FONTS, text, FONTS.lead(text), bold) * 10 / 1000 / pdf.k
             assert layout.measure(text, style) == pytest.approx(hb_mm), (text, bold)
+
+
+@needs_noto
+def test_text_quoting_the_page_count_alias_is_kept() -> None:
+    """A memo may quote "{nb}", fpdf2's default page-count alias: on a right-to-left line it
+    used to vanish (protected from reordering, then never drawn). The report's own alias is
+    made of private-use characters, which no cleaned text can hold."""
+    english = pdftotext(sample(FONTS, ("Our template prints {nb} as the page count.",)))
+    assert english.count("{nb}") == 2 and "Page 1 of 1" in english
+    hebrew = pdftotext(sample(FONTS, ("התבנית מדפיסה {nb} כמספר העמודים",)))
+    assert hebrew.count("nb") == 2 and hebrew.count("{") == 2 and "Page 1 of 1" in hebrew

@@ -14,6 +14,11 @@ from memoai.progress.schemas import ChainVersion, ProgressOut
 from memoai.runtime import collector_paused
 from memoai.translations import gettext as _
 
+# Where fpdf2 writes the page count: private-use characters, which `FontCache.clean` removes
+# from everything a writer or the model wrote, so a memo quoting "{nb}" (fpdf2's default
+# alias) keeps those characters instead of losing them on a right-to-left line.
+PAGES = "\ue000pages\ue000"
+
 
 class ReportPDF(FPDF):
     """A4 pages with a running footer: title and page numbers."""
@@ -21,6 +26,10 @@ class ReportPDF(FPDF):
     footer_text = ""
     font_cache: FontCache = FONTS
     characters: frozenset[int] = frozenset()  # all the document may draw (FontCache.key)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.alias_nb_pages(PAGES)
 
     def get_fallback_font(self, char: str, style: str = "") -> str | None:
         """The face chosen for the character's script (fpdf2's documented override point),
@@ -43,8 +52,8 @@ class ReportPDF(FPDF):
         self.cell(self.epw * 0.8, 5, self.footer_text)
         if self.text_shaping:
             self.set_text_shaping(True, direction="ltr")
-        # fpdf2 puts the page count where "{nb}" stands once the last page is known.
-        page = _("Page %(number)s of %(pages)s") % {"number": self.page_no(), "pages": "{nb}"}
+        # fpdf2 puts the page count where the alias stands once the last page is known.
+        page = _("Page %(number)s of %(pages)s") % {"number": self.page_no(), "pages": PAGES}
         self.cell(self.epw * 0.2, 5, page, align="R")
 
 
