@@ -306,29 +306,32 @@ class FontCache:
         """
         if self.simple.issuperset(map(ord, text)):
             return text, set()  # the common case, checked at C speed
-        covered = self.covered
-        out: list[str] = []
+        table: dict[int, str] = {}  # each distinct character decided once
         faces: set[Face] = set()
-        for ch in text:
-            script = ucd.script(ch)
-            if ord(ch) in covered and script in ("Latn", "Grek", "Cyrl", "Zyyy", "Zinh"):
-                out.append(ch)
-                continue
-            if script == "Zinh" or unicodedata.category(ch) == "Cf":
-                out.append(ch if self._covers(self.symbols, ord(ch)) else "")
-                continue  # a selector or joiner: kept where a font has it, never named
-            face = face_of(self, ch)
+        for ch in set(text):
+            kept, face = self._clean_char(ch)
+            if kept != ch:
+                table[ord(ch)] = kept
             if face is not None:
-                out.append(ch)
                 faces.add(face)
-            elif ord(ch) in covered:
-                out.append(ch)  # the body face has it (DejaVu's Arabic, without Noto)
-            else:
-                out.append(_replacement(ch))
-        cleaned = "".join(out)
+        cleaned = text.translate(table)
         if self.emoji is None or self.emoji not in faces:
             cleaned = _FLAG.sub(_flag_name, cleaned)
         return cleaned, faces
+
+    def _clean_char(self, ch: str) -> tuple[str, Face | None]:
+        """What `clean` makes of one character, and the face besides the body's it needs."""
+        if ord(ch) in self.covered and ucd.script(ch) in ("Latn", "Grek", "Cyrl", "Zyyy", "Zinh"):
+            return ch, None
+        if ucd.script(ch) == "Zinh" or unicodedata.category(ch) == "Cf":
+            # a selector or joiner: kept where a font has it, never named
+            return (ch if self._covers(self.symbols, ord(ch)) else ""), None
+        face = face_of(self, ch)
+        if face is not None:
+            return ch, face
+        if ord(ch) in self.covered:
+            return ch, None  # the body face has it (DejaVu's Arabic, without Noto)
+        return _replacement(ch), None
 
 
 # Tables fpdf2 drops when it subsets a font on output, but only after fontTools has parsed
