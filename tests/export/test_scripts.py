@@ -236,3 +236,17 @@ def test_text_quoting_the_page_count_alias_is_kept() -> None:
     assert english.count("{nb}") == 2 and "Page 1 of 1" in english
     hebrew = pdftotext(sample(FONTS, ("התבנית מדפיסה {nb} כמספר העמודים",)))
     assert hebrew.count("nb") == 2 and hebrew.count("{") == 2 and "Page 1 of 1" in hebrew
+
+
+@needs_noto
+def test_the_footer_shapes_a_title_in_another_script() -> None:
+    """The running footer goes through HarfBuzz only for a title the body face cannot draw
+    glyph by glyph: a Hebrew title still reads right to left, the page count is filled in."""
+    pdf = ReportPDF(format="A4", unit="mm")
+    FONTS.install(pdf)
+    pdf.set_text_shaping(True)
+    pdf.footer_text = f"Memo AI Coach · {HEBREW}"
+    pdf.add_page()
+    text = pdftotext(bytes(pdf.output()))
+    assert all(word in text for word in HEBREW.split()), text
+    assert "Memo AI Coach" in text and "Page 1 of 1" in text
