@@ -250,3 +250,43 @@ def test_the_footer_shapes_a_title_in_another_script() -> None:
     text = pdftotext(bytes(pdf.output()))
     assert all(word in text for word in HEBREW.split()), text
     assert "Memo AI Coach" in text and "Page 1 of 1" in text
+
+
+SEQUENCES = (
+    "👩\u200d💻",  # joined by ZWJ
+    "👨\u200d👩\u200d👧",
+    "🏳️\u200d🌈",  # with a selector inside
+    "🧑🏿\u200d🚀",  # skin tone and ZWJ
+    "#️⃣",  # keycap
+    "❤️",  # emoji presentation asked for: a red heart, not the black one of DejaVu
+    "🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",  # tags: Scotland
+)
+
+
+@needs_noto
+@pytest.mark.parametrize("sequence", SEQUENCES, ids=range(len(SEQUENCES)))
+def test_an_emoji_sequence_is_one_glyph(sequence: str) -> None:
+    """What the colour emoji font draws as one glyph comes out as one glyph: the report used
+    to set the joiner in the body face, which cut 👩‍💻 into 👩 and 💻, dropped the keycap
+    and drew ❤️ as DejaVu's black heart."""
+    assert FONTS.emoji is not None
+    text, _ = FONTS.clean(sequence)
+    pdf = ReportPDF(format="A4", unit="mm")
+    FONTS.install(pdf)
+    pdf.set_text_shaping(True)
+    pdf.add_page()
+    layout = Layout(pdf, FONTS)
+    style = Style(size=40)
+    one = shaping.units(FONTS, "🚀", FONTS.emoji, False) * 40 / 1000 / pdf.k
+    assert layout.measure(text, style) == pytest.approx(one)
+    layout.text(text, style, width=150.0)
+    document = bytes(pdf.output())
+    assert sequence.replace("\ufe0f", "") in pdftotext(document)  # every character kept
+    page = Image.open(render(document, "emoji-sequence", dpi=72)[0]).convert("RGB")
+    page = page.crop((0, 30, page.width, 130))  # the line (the footer is far below)
+    ink = ImageChops.invert(page.convert("L")).point(lambda v: 255 if v > 40 else 0).getbbox()
+    assert ink is not None
+    assert ink[2] - ink[0] < 40 * 1.35, (sequence, ink)  # one glyph: about 1.2 em wide
+    if sequence == "❤️":  # the colour glyph, not the black heart of a text face
+        red = page.crop(ink).convert("HSV").getchannel("S").point(lambda v: 255 if v > 80 else 0)
+        assert red.histogram()[255] > 50

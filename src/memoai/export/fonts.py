@@ -325,8 +325,9 @@ class FontCache:
         if ord(ch) in self.covered and ucd.script(ch) in ("Latn", "Grek", "Cyrl", "Zyyy", "Zinh"):
             return ch, None
         if ucd.script(ch) == "Zinh" or unicodedata.category(ch) == "Cf":
-            # a selector or joiner: kept where a font has it, never named
-            return (ch if self._covers(self.symbols, ord(ch)) else ""), None
+            # a selector, joiner, keycap or tag: kept where a font has it, never named
+            kept = self._covers(self.symbols, ord(ch)) or self._covers(self.emoji, ord(ch))
+            return (ch if kept else ""), None
         face = face_of(self, ch)
         if face is not None:
             return ch, face

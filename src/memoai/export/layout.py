@@ -87,9 +87,16 @@ class Layout:
                     sum(self._cw(face, style.bold)[ord(ch)] for part, face in runs for ch in part)
                 )
             else:
-                units = shaping.units(self.fonts, text, self.fonts.lead(text), style.bold)
+                units = sum(
+                    shaping.units(self.fonts, part, self._lead(part, joined), style.bold)
+                    for part, joined in shaping.emoji_sequences(self.fonts, text)
+                )
             self._units[key] = units
         return units * style.size / 1000 / self.pdf.k
+
+    def _lead(self, text: str, emoji: bool) -> Face | None:
+        """The face a shaped run is set in: the colour emoji face for an emoji sequence."""
+        return self.fonts.emoji if emoji else self.fonts.lead(text)
 
     def _cw(self, face: Face, bold: bool) -> dict[int, float]:
         """A face's widths as fpdf2 reads them (the face is added to the document if new)."""
@@ -206,12 +213,20 @@ class Layout:
                 for piece, shaped in shaping.pieces(text, covered):
                     if not shaped:
                         self._plain(piece, style, height)
-                    elif (glyphs := shaping.glyph_runs(self.fonts, piece)) is not None:
-                        # emoji and CJK: glyph by glyph in their faces
-                        for part, face in glyphs:
-                            self._plain(part, style, height, face)
                     else:
-                        self._shaped(piece, style, height, "ltr")
+                        self._forwards(piece, style, height)
+
+    def _forwards(self, text: str, style: Style, height: float) -> None:
+        """Left-to-right text that needs more than the body face: emoji sequences shaped in
+        the emoji face, single emoji and CJK glyph by glyph, the rest shaped in its face."""
+        for part, joined in shaping.emoji_sequences(self.fonts, text):
+            if joined:
+                self._shaped(part, style, height, "ltr", self.fonts.emoji)
+            elif (glyphs := shaping.glyph_runs(self.fonts, part)) is not None:
+                for run, face in glyphs:
+                    self._plain(run, style, height, face)
+            else:
+                self._shaped(part, style, height, "ltr")
 
     def _plain(self, text: str, style: Style, height: float, face: Face | None = None) -> None:
         """Text drawn glyph by glyph with text(), which skips cell()'s fragment machinery:
@@ -222,11 +237,16 @@ class Layout:
         pdf.text(pdf.x + pdf.c_margin, baseline, text)
         pdf.set_x(pdf.x + self.measure(text, style))
 
-    def _shaped(self, text: str, style: Style, height: float, direction: str) -> None:
-        """Text shaped by HarfBuzz in its script face, in the paragraph's direction."""
+    def _shaped(
+        self, text: str, style: Style, height: float, direction: str, face: Face | None = None
+    ) -> None:
+        """Text shaped by HarfBuzz in its script face (or `face`), in the paragraph's
+        direction."""
         pdf = self.pdf
-        width = self.measure(text, style)
-        self._set_face(self.fonts.lead(text), style)
+        lead = face or self.fonts.lead(text)
+        units = shaping.units(self.fonts, text, lead, style.bold) if face else None
+        width = self.measure(text, style) if units is None else units * style.size / 1000 / pdf.k
+        self._set_face(lead, style)
         if pdf.text_shaping:
             pdf.set_text_shaping(True, direction=direction)
         pdf.cell(width, height, text, new_x=XPos.RIGHT, new_y=YPos.TOP)
@@ -362,7 +382,11 @@ def _clusters(token: str) -> list[str]:
     return out
 
 
-_JOINING = frozenset("\u200c\u200d\ufe0e\ufe0f") | frozenset(map(chr, range(0x1F3FB, 0x1F400)))
+_JOINING = (
+    frozenset("\u200c\u200d\ufe0e\ufe0f")
+    | frozenset(map(chr, range(0x1F3FB, 0x1F400)))  # skin tones
+    | frozenset(map(chr, range(0xE0020, 0xE0080)))  # the tags of subdivision flags
+)
 
 
 def _merge(line: list[Run]) -> Line:

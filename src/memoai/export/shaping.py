@@ -40,6 +40,17 @@ _TOKEN = re.compile(r"\S+\s*|\s+")
 _IN_SEQUENCE = frozenset(("Mn", "Mc", "Me", "Cf", "Sk"))
 _PAIRED = ((0x1F1E6, 0x1F1FF), (0x1100, 0x11FF), (0xA960, 0xA97F), (0xD7B0, 0xD7FF))
 
+# Emoji sequences (Unicode TS #51) a colour emoji font draws as one glyph: a character with
+# selectors, skin tones, keycap or tags, joined to the next by ZWJ; or two regional indicators.
+_EMOJI_TRIGGER = re.compile(
+    "[\u200d\ufe0f\u20e3\U0001f1e6-\U0001f1ff\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]"
+)
+_ADDED = "\ufe0e\ufe0f\u20e3\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f"
+_EMOJI_CANDIDATE = re.compile(
+    f"[\U0001f1e6-\U0001f1ff]{{2}}|[^\\s\u200d{_ADDED}](?:[{_ADDED}]|\u200d[^\\s\u200d{_ADDED}])*"
+)
+_SELECTORS = dict.fromkeys(map(ord, "\ufe0e\ufe0f"))
+
 _lock = threading.Lock()
 _hb_fonts: dict[Path, tuple[hb.Font, float]] = {}
 
@@ -86,6 +97,36 @@ def glyph_runs(fonts: FontCache, text: str) -> list[tuple[str, Face]] | None:
             out[-1] = (out[-1][0] + ch, face)
         else:
             out.append((ch, face))
+    return out
+
+
+def emoji_sequences(fonts: FontCache, text: str) -> list[tuple[str, bool]]:
+    """The text cut into emoji sequences the colour emoji face draws as one glyph (True:
+    joined with ZWJ, with a skin tone, keycap or tags, a flag, or asking for emoji
+    presentation with U+FE0F) and the rest (False). Selectors are taken out of a sequence:
+    the face maps none, and fpdf2 would draw them from another face, cutting the sequence in
+    two; HarfBuzz forms the same glyph without them."""
+    emoji = fonts.emoji
+    if emoji is None or not _EMOJI_TRIGGER.search(text):
+        return [(text, False)]
+    own = fonts.code_points(emoji.regular)
+    out: list[tuple[str, bool]] = []
+    end = 0
+    for match in _EMOJI_CANDIDATE.finditer(text):
+        found = match.group()
+        drawn = found.translate(_SELECTORS)
+        if (
+            len(found) > 1
+            and "\ufe0e" not in found
+            and (len(drawn) > 1 or not drawn.isascii())  # "#️" alone is no keycap
+            and own.issuperset(map(ord, drawn))
+        ):
+            if match.start() > end:
+                out.append((text[end : match.start()], False))
+            out.append((drawn, True))
+            end = match.end()
+    if end < len(text):
+        out.append((text[end:], False))
     return out
 
 
