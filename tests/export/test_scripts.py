@@ -282,7 +282,9 @@ def test_an_emoji_sequence_is_one_glyph(sequence: str) -> None:
     layout.text(text, style, width=150.0)
     document = bytes(pdf.output())
     assert sequence.replace("\ufe0f", "") in pdftotext(document)  # every character kept
-    page = Image.open(render(document, "emoji-sequence", dpi=72)[0]).convert("RGB")
+    page = Image.open(
+        render(document, f"emoji-sequence{SEQUENCES.index(sequence)}", dpi=72)[0]
+    ).convert("RGB")
     page = page.crop((0, 30, page.width, 130))  # the line (the footer is far below)
     ink = ImageChops.invert(page.convert("L")).point(lambda v: 255 if v > 40 else 0).getbbox()
     assert ink is not None
@@ -290,3 +292,32 @@ def test_an_emoji_sequence_is_one_glyph(sequence: str) -> None:
     if sequence == "❤️":  # the colour glyph, not the black heart of a text face
         red = page.crop(ink).convert("HSV").getchannel("S").point(lambda v: 255 if v > 80 else 0)
         assert red.histogram()[255] > 50
+
+
+def _inked_width(pdf: bytes, name: str, box: tuple[int, int, int, int]) -> int:
+    """How wide the ink is in a box of the first page (72 dpi)."""
+    page = Image.open(render(pdf, name, dpi=72)[0]).convert("L")
+    band = ImageChops.invert(page.crop(box))
+    ink = band.point(lambda v: 255 if v > 40 else 0).getbbox()
+    assert ink is not None
+    return ink[2] - ink[0]
+
+
+@needs_noto
+@pytest.mark.parametrize("where", ["line", "footer"])
+def test_an_emoji_sequence_stays_whole_among_right_to_left_text(where: str) -> None:
+    """On a right-to-left line, and in the footer's title, 👩‍💻 takes the room of one emoji
+    (the bidirectional algorithm gave its joiner the paragraph's direction, splitting it)."""
+    widths = []
+    for emoji in ("👩\u200d💻", "🚀"):
+        text = f"שלום {emoji} צוות ❤️ 240"
+        pdf = ReportPDF(format="A4", unit="mm")
+        FONTS.install(pdf)
+        pdf.set_text_shaping(True)
+        pdf.footer_text = f"Memo AI Coach · {text}" if where == "footer" else "Memo AI Coach"
+        pdf.add_page()
+        if where == "line":
+            Layout(pdf, FONTS).text(text, Style(size=20), width=150.0)
+        box = (0, 30, 595, 100) if where == "line" else (0, 780, 440, 842)  # not the page number
+        widths.append(_inked_width(bytes(pdf.output()), f"rtl-emoji-{where}", box))
+    assert abs(widths[0] - widths[1]) <= 3, widths

@@ -8,7 +8,6 @@ each finished line is drawn with one cell.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -132,7 +131,7 @@ class Layout:
                     used = self._place(lines, token, style, used, width)
         out = [_merge(line) for line in lines]
         for start, end, text in zip(starts, [*starts[1:], len(out)], texts, strict=True):
-            if not self._covered.issuperset(map(ord, text)) and _rtl(text):
+            if not self._covered.issuperset(map(ord, text)) and shaping.starts_rtl(text):
                 for line in out[start:end]:
                     line.rtl = True
         return out
@@ -148,7 +147,7 @@ class Layout:
             if not word:
                 return used
         if word_w > width:  # a word (or a run of CJK) longer than the line: break anywhere
-            for ch in _clusters(token):
+            for ch in shaping.clusters(token):
                 ch_w = self.measure(ch, style)
                 if used and used + ch_w > width:
                     lines.append([])
@@ -202,19 +201,32 @@ class Layout:
             runs = line[::-1]
             if width is not None:
                 pdf.set_x(pdf.x + width - sum(self.measure(t, s) for t, s in line))
-        covered = self._covered
+        covered, emoji = self._covered, self.fonts.emoji
         for text, style in runs:
             pdf.set_text_color(*style.color)
             if covered.issuperset(map(ord, text)):
                 self._plain(text, style, height)
-            elif rtl or shaping.reorders(text, covered):
+            elif not (rtl or shaping.reorders(text, covered)):
+                self._ltr(text, style, height)
+            elif shaping.has_emoji_sequence(self.fonts, text):  # fpdf2 would cut them apart
+                for pieces, backwards in shaping.directional_runs(self.fonts, text, rtl):
+                    for piece, joined in pieces[::-1] if backwards else pieces:
+                        if joined:
+                            self._shaped(piece, style, height, "ltr", emoji)
+                        elif backwards:
+                            self._shaped(piece, style, height, "rtl")
+                        else:
+                            self._ltr(piece, style, height)
+            else:
                 self._shaped(text, style, height, "rtl" if rtl else "ltr")
-            else:  # only the words that need it go through HarfBuzz
-                for piece, shaped in shaping.pieces(text, covered):
-                    if not shaped:
-                        self._plain(piece, style, height)
-                    else:
-                        self._forwards(piece, style, height)
+
+    def _ltr(self, text: str, style: Style, height: float) -> None:
+        """Left-to-right text: only the words that need it go through HarfBuzz."""
+        for piece, shaped in shaping.pieces(text, self._covered):
+            if not shaped:
+                self._plain(piece, style, height)
+            else:
+                self._forwards(piece, style, height)
 
     def _forwards(self, text: str, style: Style, height: float) -> None:
         """Left-to-right text that needs more than the body face: emoji sequences shaped in
@@ -356,37 +368,6 @@ def _ttf(pdf: FPDF, key: str) -> TTFFont:
     font = pdf.fonts[key]
     assert isinstance(font, TTFFont)
     return font
-
-
-def _rtl(text: str) -> bool:
-    """Whether the paragraph's first strong character reads right to left."""
-    for ch in text:
-        kind = unicodedata.bidirectional(ch)
-        if kind == "L":
-            return False
-        if kind in ("R", "AL"):
-            return True
-    return False
-
-
-def _clusters(token: str) -> list[str]:
-    """The token's characters, each with the marks, joiners and selectors that follow it, so
-    a line never breaks inside a shaped cluster."""
-    out: list[str] = []
-    for ch in token:
-        joins = unicodedata.category(ch)[0] == "M" or ch in _JOINING
-        if out and (joins or out[-1][-1] == "\u200d"):
-            out[-1] += ch
-        else:
-            out.append(ch)
-    return out
-
-
-_JOINING = (
-    frozenset("\u200c\u200d\ufe0e\ufe0f")
-    | frozenset(map(chr, range(0x1F3FB, 0x1F400)))  # skin tones
-    | frozenset(map(chr, range(0xE0020, 0xE0080)))  # the tags of subdivision flags
-)
 
 
 def _merge(line: list[Run]) -> Line:

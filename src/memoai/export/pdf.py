@@ -8,7 +8,7 @@ from fpdf import FPDF
 
 from memoai.export import report
 from memoai.export.fonts import FAMILY, FONTS, Face, FontCache, face_of
-from memoai.export.layout import MUTED, Layout
+from memoai.export.layout import MUTED, Layout, Style
 from memoai.export.report_data import ReportData
 from memoai.progress.schemas import ChainVersion, ProgressOut
 from memoai.runtime import collector_paused
@@ -18,6 +18,7 @@ from memoai.translations import gettext as _
 # from everything a writer or the model wrote, so a memo quoting "{nb}" (fpdf2's default
 # alias) keeps those characters instead of losing them on a right-to-left line.
 PAGES = "\ue000pages\ue000"
+FOOTER = Style(size=7.5, color=MUTED)
 
 
 class ReportPDF(FPDF):
@@ -44,18 +45,15 @@ class ReportPDF(FPDF):
         return family.lower() + style
 
     def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(FAMILY, "", 7.5)
+        """The title on the left, as the report lays out text (shaped where it must be, emoji
+        sequences whole), and "Page N of M" on the right."""
+        self.set_xy(self.l_margin, -12)
+        Layout(self, self.font_cache).draw_line([(self.footer_text, FOOTER)], 5)
+        self.set_xy(self.l_margin + self.epw * 0.8, -12)
+        self.set_font(FAMILY, "", FOOTER.size)
         self.set_text_color(*MUTED)
         shaping = bool(self.text_shaping)
-        # HarfBuzz only for a title the body face cannot draw glyph by glyph (another script,
-        # right to left), its direction found anew: the page may break inside right-to-left
-        # text. The page number never needs it (a shaped cell costs a third of a millisecond).
-        self.set_text_shaping(
-            shaping and not self.font_cache.simple.issuperset(map(ord, self.footer_text))
-        )
-        self.cell(self.epw * 0.8, 5, self.footer_text)
-        self.set_text_shaping(False)
+        self.set_text_shaping(False)  # the page number never needs HarfBuzz
         # fpdf2 puts the page count where the alias stands once the last page is known.
         page = _("Page %(number)s of %(pages)s") % {"number": self.page_no(), "pages": PAGES}
         self.cell(self.epw * 0.2, 5, page, align="R")

@@ -25,6 +25,8 @@ import unicodedata
 from pathlib import Path
 
 import uharfbuzz as hb
+from fpdf.bidi import BidiParagraph
+from fpdf.enums import TextDirection
 
 from memoai.export.fonts import Face, FontCache, face_of
 
@@ -49,6 +51,8 @@ _ADDED = "\ufe0e\ufe0f\u20e3\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f"
 _EMOJI_CANDIDATE = re.compile(
     f"[\U0001f1e6-\U0001f1ff]{{2}}|[^\\s\u200d{_ADDED}](?:[{_ADDED}]|\u200d[^\\s\u200d{_ADDED}])*"
 )
+_OBJECT = "\ufffc"  # OBJECT REPLACEMENT CHARACTER: a neutral, as an emoji is
+_SPLIT = re.compile(f"({_OBJECT})")
 _SELECTORS = dict.fromkeys(map(ord, "\ufe0e\ufe0f"))
 
 _lock = threading.Lock()
@@ -130,6 +134,41 @@ def emoji_sequences(fonts: FontCache, text: str) -> list[tuple[str, bool]]:
     return out
 
 
+def has_emoji_sequence(fonts: FontCache, text: str) -> bool:
+    """Whether the text holds an emoji sequence (`emoji_sequences`)."""
+    return any(joined for _, joined in emoji_sequences(fonts, text))
+
+
+def directional_runs(
+    fonts: FontCache, text: str, rtl: bool
+) -> list[tuple[list[tuple[str, bool]], bool]]:
+    """The text cut where its direction changes, each run as its emoji sequences and the
+    rest (`emoji_sequences`) and True if right to left, in the order fpdf2 draws runs on a
+    line: by fpdf2's own bidirectional algorithm (`BidiParagraph`, as `cell` runs it) in a
+    paragraph of the given direction, last run first if right to left. Each sequence stands
+    in for one neutral character meanwhile, as an emoji does (the algorithm would give its
+    joiners the paragraph's direction and split it)."""
+    parts = emoji_sequences(fonts, text)
+    if _OBJECT in text:
+        parts = [(text, False)]
+    sequences = iter([part for part, joined in parts if joined])
+    proxy = "".join(_OBJECT if joined else part for part, joined in parts)
+    base = TextDirection.RTL if rtl else TextDirection.LTR
+    paragraph = BidiParagraph(proxy, base_direction=base, preserve_bn_chars=True)
+    runs = [
+        (
+            [
+                (next(sequences), True) if p == _OBJECT else (p, False)
+                for p in _SPLIT.split(chunk)
+                if p
+            ],
+            way == TextDirection.RTL,
+        )
+        for chunk, way in paragraph.get_bidi_fragments()
+    ]
+    return runs[::-1] if rtl else runs
+
+
 def _hb_font(path: Path) -> tuple[hb.Font, float]:
     """The HarfBuzz font of a file (its first face) and the scale to thousandths of an em."""
     with _lock:
@@ -171,3 +210,34 @@ def units(fonts: FontCache, text: str, lead: Face | None, bold: bool) -> float:
         hb.shape(font, buf, {})
         total += sum(round(scale * pos.x_advance + 0.001) for pos in buf.glyph_positions)
     return float(total)
+
+
+def starts_rtl(text: str) -> bool:
+    """Whether the paragraph's first strong character reads right to left."""
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind == "L":
+            return False
+        if kind in ("R", "AL"):
+            return True
+    return False
+
+
+def clusters(token: str) -> list[str]:
+    """The token's characters, each with the marks, joiners and selectors that follow it, so
+    a line never breaks inside a shaped cluster."""
+    out: list[str] = []
+    for ch in token:
+        joins = unicodedata.category(ch)[0] == "M" or ch in _JOINING
+        if out and (joins or out[-1][-1] == "\u200d"):
+            out[-1] += ch
+        else:
+            out.append(ch)
+    return out
+
+
+_JOINING = (
+    frozenset("\u200c\u200d\ufe0e\ufe0f")
+    | frozenset(map(chr, range(0x1F3FB, 0x1F400)))  # skin tones
+    | frozenset(map(chr, range(0xE0020, 0xE0080)))  # the tags of subdivision flags
+)
