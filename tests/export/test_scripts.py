@@ -321,3 +321,21 @@ def test_an_emoji_sequence_stays_whole_among_right_to_left_text(where: str) -> N
         box = (0, 30, 595, 100) if where == "line" else (0, 780, 440, 842)  # not the page number
         widths.append(_inked_width(bytes(pdf.output()), f"rtl-emoji-{where}", box))
     assert abs(widths[0] - widths[1]) <= 3, widths
+
+
+@needs_noto
+def test_a_right_to_left_list_item_has_its_marker_on_the_right() -> None:
+    """A Hebrew strength begins on the right, and so does its bullet; an English one on the
+    left."""
+    for item, right in ((HEBREW, True), ("Clear ask", False)):
+        pdf = ReportPDF(format="A4", unit="mm")
+        FONTS.install(pdf)
+        pdf.set_text_shaping(True)
+        pdf.add_page()
+        Layout(pdf, FONTS).bullets([item], Style(size=20))
+        page = Image.open(render(bytes(pdf.output()), "bullet", dpi=72)[0]).convert("RGB")
+        band = page.crop((0, 30, page.width, 110))  # the marker is blue, the text near black
+        blue = ImageChops.subtract(band.getchannel("B"), band.getchannel("R"))
+        marker = blue.point(lambda v: 255 if v > 100 else 0).getbbox()
+        assert marker is not None
+        assert (marker[0] > page.width / 2) == right, (item, marker)

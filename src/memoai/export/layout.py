@@ -281,14 +281,25 @@ class Layout:
         self.gap(2.6)
 
     def bullets(self, items: Sequence[str], style: Style = BODY, marker: str = "•") -> None:
-        height = style.size * 1.45 / self.pdf.k
+        """A list; the marker of a right-to-left item stands on its right, where it begins."""
+        pdf = self.pdf
+        height = style.size * 1.45 / pdf.k
         for item in items:
             self.ensure(height)
-            y = self.pdf.get_y()
-            self.pdf.set_xy(self.pdf.l_margin + 1, y)
+            y = pdf.get_y()
+            rtl = shaping.starts_rtl(item)
+            x = (
+                pdf.l_margin + pdf.epw - 1 - self.measure(marker, style)
+                if rtl
+                else pdf.l_margin + 1
+            )
+            pdf.set_xy(x, y)
             self.draw_line([(marker, replace(style, color=PRIMARY))], height)
-            self.pdf.set_xy(self.pdf.l_margin, y)
-            self.runs([(item, style)], indent=5.5)
+            pdf.set_xy(pdf.l_margin, y)
+            if rtl:  # aligned right, short of the marker
+                self.runs([(item, style)], width=pdf.epw - 5.5)
+            else:
+                self.runs([(item, style)], indent=5.5)
             self.gap(0.8)
 
     def table(
