@@ -5,7 +5,10 @@ Text the body face draws glyph by glyph (`FontCache.simple`) takes the fast path
 shaping path costs about a tenth of a millisecond per glyph, so a left-to-right line is cut
 into plain pieces and pieces that need shaping (`pieces`): in "Launch 🚀 in June" only the
 emoji goes through HarfBuzz. A line with right-to-left letters or bidirectional controls is
-shaped whole, since the bidirectional algorithm may reorder anything on it.
+shaped whole, since the bidirectional algorithm may reorder anything on it; unless it holds
+an emoji sequence (`emoji_sequences`: 👩‍💻, 🏳️‍🌈, ❤️), which fpdf2 would cut apart: then
+fpdf2's bidirectional algorithm orders its runs first (`directional_runs`), and each sequence
+is shaped by itself in the emoji face.
 
 Single emoji and CJK characters need no shaping either: `glyph_runs` cuts such text by face,
 and the layout draws each run glyph by glyph too (a shaped cell costs a fifth of a
