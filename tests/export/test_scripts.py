@@ -339,3 +339,24 @@ def test_a_right_to_left_list_item_has_its_marker_on_the_right() -> None:
         marker = blue.point(lambda v: 255 if v > 100 else 0).getbbox()
         assert marker is not None
         assert (marker[0] > page.width / 2) == right, (item, marker)
+
+
+@needs_noto
+def test_a_numbered_right_to_left_quote_keeps_the_space_after_its_number() -> None:
+    """A comment card's line "1  “…”" in Hebrew reads from the right: the number, a space,
+    the quote (the number's spaces used to be drawn on its far side)."""
+    pdf = ReportPDF(format="A4", unit="mm")
+    FONTS.install(pdf)
+    pdf.set_text_shaping(True)
+    pdf.add_page()
+    number = Style(size=20, bold=True, color=(29, 78, 216))
+    Layout(pdf, FONTS).runs([("1  ", number), (f"“{HEBREW}”", Style(size=20))])
+    page = Image.open(render(bytes(pdf.output()), "rtl-number", dpi=72)[0]).convert("RGB")
+    band = page.crop((0, 30, page.width, 110))
+    blue = ImageChops.subtract(band.getchannel("B"), band.getchannel("R"))
+    digit = blue.point(lambda v: 255 if v > 100 else 0).getbbox()
+    dark = band.convert("L").point(lambda v: 255 if v < 100 else 0)
+    assert digit is not None
+    quote = dark.crop((0, 0, digit[0], dark.height)).getbbox()
+    assert quote is not None
+    assert digit[0] - quote[2] >= 8, (digit, quote)  # two spaces at 20 pt: about 10 px

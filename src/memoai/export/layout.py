@@ -205,6 +205,10 @@ class Layout:
         for text, style in runs:
             pdf.set_text_color(*style.color)
             if covered.issuperset(map(ord, text)):
+                if rtl:  # a left-to-right run's spaces fall on its other sides ("1  ")
+                    core = text.strip()
+                    start = text.index(core) if core else 0
+                    text = text[start + len(core) :] + core + text[:start]
                 self._plain(text, style, height)
             elif not (rtl or shaping.reorders(text, covered)):
                 self._ltr(text, style, height)
