@@ -322,9 +322,10 @@ class FontCache:
 
     def _clean_char(self, ch: str) -> tuple[str, Face | None]:
         """What `clean` makes of one character, and the face besides the body's it needs."""
-        if ord(ch) in self.covered and ucd.script(ch) in ("Latn", "Grek", "Cyrl", "Zyyy", "Zinh"):
+        script = ucd.script(ch)
+        if ord(ch) in self.covered and script in ("Latn", "Grek", "Cyrl", "Zyyy", "Zinh"):
             return ch, None
-        if ucd.script(ch) == "Zinh" or unicodedata.category(ch) == "Cf":
+        if script == "Zinh" or unicodedata.category(ch) == "Cf":
             # a selector, joiner, keycap or tag: kept where a font has it, never named
             kept = self._covers(self.symbols, ord(ch)) or self._covers(self.emoji, ord(ch))
             return (ch if kept else ""), None

@@ -86,16 +86,13 @@ class Layout:
                     sum(self._cw(face, style.bold)[ord(ch)] for part, face in runs for ch in part)
                 )
             else:
-                units = sum(
-                    shaping.units(self.fonts, part, self._lead(part, joined), style.bold)
+                emoji, lead = self.fonts.emoji, self.fonts.lead
+                units = sum(  # an emoji sequence in the emoji face, the rest in its own
+                    shaping.units(self.fonts, part, emoji if joined else lead(part), style.bold)
                     for part, joined in shaping.emoji_sequences(self.fonts, text)
                 )
             self._units[key] = units
         return units * style.size / 1000 / self.pdf.k
-
-    def _lead(self, text: str, emoji: bool) -> Face | None:
-        """The face a shaped run is set in: the colour emoji face for an emoji sequence."""
-        return self.fonts.emoji if emoji else self.fonts.lead(text)
 
     def _cw(self, face: Face, bold: bool) -> dict[int, float]:
         """A face's widths as fpdf2 reads them (the face is added to the document if new)."""
@@ -201,28 +198,31 @@ class Layout:
             runs = line[::-1]
             if width is not None:
                 pdf.set_x(pdf.x + width - sum(self.measure(t, s) for t, s in line))
-        covered, emoji = self._covered, self.fonts.emoji
+        covered = self._covered
         for text, style in runs:
             pdf.set_text_color(*style.color)
             if covered.issuperset(map(ord, text)):
-                if rtl:  # a left-to-right run's spaces fall on its other sides ("1  ")
-                    core = text.strip()
-                    start = text.index(core) if core else 0
-                    text = text[start + len(core) :] + core + text[:start]
-                self._plain(text, style, height)
+                self._plain(shaping.spaces_mirrored(text) if rtl else text, style, height)
             elif not (rtl or shaping.reorders(text, covered)):
                 self._ltr(text, style, height)
-            elif shaping.has_emoji_sequence(self.fonts, text):  # fpdf2 would cut them apart
-                for pieces, backwards in shaping.directional_runs(self.fonts, text, rtl):
-                    for piece, joined in pieces[::-1] if backwards else pieces:
-                        if joined:
-                            self._shaped(piece, style, height, "ltr", emoji)
-                        elif backwards:
-                            self._shaped(piece, style, height, "rtl")
-                        else:
-                            self._ltr(piece, style, height)
             else:
-                self._shaped(text, style, height, "rtl" if rtl else "ltr")
+                self._bidi(text, style, height, rtl)
+
+    def _bidi(self, text: str, style: Style, height: float, rtl: bool) -> None:
+        """Text the bidirectional algorithm may reorder, shaped whole in the paragraph's
+        direction; emoji sequences, which fpdf2 would cut apart, are shaped by themselves."""
+        parts = shaping.emoji_sequences(self.fonts, text)
+        if not any(joined for _, joined in parts):
+            self._shaped(text, style, height, "rtl" if rtl else "ltr")
+            return
+        for pieces, backwards in shaping.directional_runs(parts, rtl):
+            for piece, joined in pieces[::-1] if backwards else pieces:
+                if joined:
+                    self._shaped(piece, style, height, "ltr", self.fonts.emoji)
+                elif backwards:
+                    self._shaped(piece, style, height, "rtl")
+                else:
+                    self._ltr(piece, style, height)
 
     def _ltr(self, text: str, style: Style, height: float) -> None:
         """Left-to-right text: only the words that need it go through HarfBuzz."""

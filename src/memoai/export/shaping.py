@@ -47,10 +47,8 @@ _PAIRED = ((0x1F1E6, 0x1F1FF), (0x1100, 0x11FF), (0xA960, 0xA97F), (0xD7B0, 0xD7
 
 # Emoji sequences (Unicode TS #51) a colour emoji font draws as one glyph: a character with
 # selectors, skin tones, keycap or tags, joined to the next by ZWJ; or two regional indicators.
-_EMOJI_TRIGGER = re.compile(
-    "[\u200d\ufe0f\u20e3\U0001f1e6-\U0001f1ff\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]"
-)
 _ADDED = "\ufe0e\ufe0f\u20e3\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f"
+_EMOJI_TRIGGER = re.compile(f"[\u200d\U0001f1e6-\U0001f1ff{_ADDED}]")
 _EMOJI_CANDIDATE = re.compile(
     f"[\U0001f1e6-\U0001f1ff]{{2}}|[^\\s\u200d{_ADDED}](?:[{_ADDED}]|\u200d[^\\s\u200d{_ADDED}])*"
 )
@@ -137,23 +135,17 @@ def emoji_sequences(fonts: FontCache, text: str) -> list[tuple[str, bool]]:
     return out
 
 
-def has_emoji_sequence(fonts: FontCache, text: str) -> bool:
-    """Whether the text holds an emoji sequence (`emoji_sequences`)."""
-    return any(joined for _, joined in emoji_sequences(fonts, text))
-
-
 def directional_runs(
-    fonts: FontCache, text: str, rtl: bool
+    parts: list[tuple[str, bool]], rtl: bool
 ) -> list[tuple[list[tuple[str, bool]], bool]]:
-    """The text cut where its direction changes, each run as its emoji sequences and the
-    rest (`emoji_sequences`) and True if right to left, in the order fpdf2 draws runs on a
-    line: by fpdf2's own bidirectional algorithm (`BidiParagraph`, as `cell` runs it) in a
-    paragraph of the given direction, last run first if right to left. Each sequence stands
-    in for one neutral character meanwhile, as an emoji does (the algorithm would give its
-    joiners the paragraph's direction and split it)."""
-    parts = emoji_sequences(fonts, text)
-    if _OBJECT in text:
-        parts = [(text, False)]
+    """A line's emoji sequences and the rest (`emoji_sequences`) cut where the direction
+    changes, each run True if right to left, in the order fpdf2 draws runs on a line: by
+    fpdf2's own bidirectional algorithm (`BidiParagraph`, as `cell` runs it) in a paragraph
+    of the given direction, last run first if right to left. Each sequence stands in for one
+    neutral character meanwhile, as an emoji does (the algorithm would give its joiners the
+    paragraph's direction and split it); text that holds that character is one run."""
+    if any(_OBJECT in part for part, _ in parts):
+        return [(parts, rtl)]
     sequences = iter([part for part, joined in parts if joined])
     proxy = "".join(_OBJECT if joined else part for part, joined in parts)
     base = TextDirection.RTL if rtl else TextDirection.LTR
@@ -224,6 +216,14 @@ def starts_rtl(text: str) -> bool:
         if kind in ("R", "AL"):
             return True
     return False
+
+
+def spaces_mirrored(text: str) -> str:
+    """A left-to-right run on a right-to-left line as drawn: its leading spaces on its right,
+    its trailing ones on its left ("1  " before a Hebrew quote keeps its gap)."""
+    core = text.strip()
+    start = text.index(core) if core else 0
+    return text[start + len(core) :] + core + text[:start]
 
 
 def clusters(token: str) -> list[str]:
