@@ -133,6 +133,16 @@ async def test_file_name_keeps_the_title_in_utf8(api: Api) -> None:
     assert unquote(encoded[1]) == f"memo-feedback-تقرير-الربع-q2-{day}.pdf"
 
 
+def shaped_page(footer: str = "") -> ReportPDF:
+    """An empty report document with the Noto faces and HarfBuzz on; a first page unless the
+    footer is set (the footer is drawn as each page ends)."""
+    pdf = ReportPDF(format="A4", unit="mm")
+    FONTS.install(pdf)
+    pdf.set_text_shaping(True)
+    pdf.footer_text = footer
+    return pdf
+
+
 @needs_noto
 def test_shaped_lines_match_the_reviewed_image() -> None:
     """Arabic joined right to left and Devanagari conjuncts and vowel signs, as reviewed:
@@ -242,10 +252,7 @@ def test_text_quoting_the_page_count_alias_is_kept() -> None:
 def test_the_footer_shapes_a_title_in_another_script() -> None:
     """The running footer goes through HarfBuzz only for a title the body face cannot draw
     glyph by glyph: a Hebrew title still reads right to left, the page count is filled in."""
-    pdf = ReportPDF(format="A4", unit="mm")
-    FONTS.install(pdf)
-    pdf.set_text_shaping(True)
-    pdf.footer_text = f"Memo AI Coach · {HEBREW}"
+    pdf = shaped_page(f"Memo AI Coach · {HEBREW}")
     pdf.add_page()
     text = pdftotext(bytes(pdf.output()))
     assert all(word in text for word in HEBREW.split()), text
@@ -271,9 +278,7 @@ def test_an_emoji_sequence_is_one_glyph(sequence: str) -> None:
     and drew ❤️ as DejaVu's black heart."""
     assert FONTS.emoji is not None
     text, _ = FONTS.clean(sequence)
-    pdf = ReportPDF(format="A4", unit="mm")
-    FONTS.install(pdf)
-    pdf.set_text_shaping(True)
+    pdf = shaped_page()
     pdf.add_page()
     layout = Layout(pdf, FONTS)
     style = Style(size=40)
@@ -311,10 +316,7 @@ def test_an_emoji_sequence_stays_whole_among_right_to_left_text(where: str) -> N
     widths = []
     for emoji in ("👩\u200d💻", "🚀"):
         text = f"שלום {emoji} צוות ❤️ 240"
-        pdf = ReportPDF(format="A4", unit="mm")
-        FONTS.install(pdf)
-        pdf.set_text_shaping(True)
-        pdf.footer_text = f"Memo AI Coach · {text}" if where == "footer" else "Memo AI Coach"
+        pdf = shaped_page(f"Memo AI Coach · {text}" if where == "footer" else "Memo AI Coach")
         pdf.add_page()
         if where == "line":
             Layout(pdf, FONTS).text(text, Style(size=20), width=150.0)
@@ -328,9 +330,7 @@ def test_a_right_to_left_list_item_has_its_marker_on_the_right() -> None:
     """A Hebrew strength begins on the right, and so does its bullet; an English one on the
     left."""
     for item, right in ((HEBREW, True), ("Clear ask", False)):
-        pdf = ReportPDF(format="A4", unit="mm")
-        FONTS.install(pdf)
-        pdf.set_text_shaping(True)
+        pdf = shaped_page()
         pdf.add_page()
         Layout(pdf, FONTS).bullets([item], Style(size=20))
         page = Image.open(render(bytes(pdf.output()), "bullet", dpi=72)[0]).convert("RGB")
@@ -345,9 +345,7 @@ def test_a_right_to_left_list_item_has_its_marker_on_the_right() -> None:
 def test_a_numbered_right_to_left_quote_keeps_the_space_after_its_number() -> None:
     """A comment card's line "1  “…”" in Hebrew reads from the right: the number, a space,
     the quote (the number's spaces used to be drawn on its far side)."""
-    pdf = ReportPDF(format="A4", unit="mm")
-    FONTS.install(pdf)
-    pdf.set_text_shaping(True)
+    pdf = shaped_page()
     pdf.add_page()
     number = Style(size=20, bold=True, color=(29, 78, 216))
     Layout(pdf, FONTS).runs([("1  ", number), (f"“{HEBREW}”", Style(size=20))])
