@@ -270,3 +270,17 @@ def test_a_tab_that_cannot_be_filled_says_why_and_tries_again(
         expected = ("502", "ERR_CONNECTION_RESET", "htmx:afterRequest", "htmx:sendError")
         seen.problems = [p for p in seen.problems if not any(e in p for e in expected)]
         seen.close()
+
+
+def test_a_downloaded_report_keeps_a_title_in_any_script(visitor: Visitor) -> None:
+    """The page saves the PDF under the UTF-8 name the coach sends (RFC 6266 filename*), not
+    the ASCII name beside it for old clients, which drops the Hebrew."""
+    visitor.goto("/")
+    evaluation = visitor.submit("Intake pilot", title="Pilot פיילוט")
+    visitor.goto(f"/?evaluation={evaluation['id']}&tab=overall")
+    link = visitor.page.locator("#panel-overall a[href^='/ui/export/pdf/']")
+    expect(link).to_be_visible(timeout=20_000)
+    with visitor.page.expect_download() as offered:
+        link.click()
+    assert offered.value.suggested_filename.startswith("memo-feedback-pilot-פיילוט-")
+    assert offered.value.suggested_filename.endswith(".pdf")

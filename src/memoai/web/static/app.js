@@ -429,8 +429,14 @@
   }
 
   function fileName(response, fallback) {
-    var match = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(response.headers.get("content-disposition") || "");
-    return match ? decodeURIComponent(match[1]) : fallback;
+    // RFC 6266: the UTF-8 name (filename*) wins over the ASCII one beside it for old clients
+    var header = response.headers.get("content-disposition") || "";
+    var encoded = /filename\*=UTF-8''([^;\s]+)/i.exec(header);
+    if (encoded) {
+      try { return decodeURIComponent(encoded[1]); } catch (e) { /* malformed: the ASCII name */ }
+    }
+    var plain = /filename="?([^";]+)"?/i.exec(header);
+    return plain ? plain[1] : fallback;
   }
 
   async function download(link) {
