@@ -11,7 +11,7 @@ from fontTools import ttLib
 from fpdf import FPDF
 
 from memoai.export.fonts import VENDORED, FontCache
-from memoai.export.prepared import Prepared, slim, target_of
+from memoai.export.prepared import CORE, Prepared, slim, target_of
 
 DEJAVU = VENDORED / "DejaVuSans.ttf"
 NOTO = Path("/usr/share/fonts/truetype/noto")
@@ -90,3 +90,26 @@ def test_added_faces_lose_the_layout_tables_but_keep_shaping(tmp_path: Path) -> 
     pdf.set_text_shaping(True)
     pdf.cell(text="ﻻ office ffi")  # ligatures come from the file HarfBuzz reads
     assert bytes(pdf.output()).startswith(b"%PDF")
+
+
+def test_the_body_core_keeps_latin_with_its_widths_in_a_third_of_the_glyphs(
+    tmp_path: Path,
+) -> None:
+    prepared = Prepared(tmp_path / "cache")
+    core = prepared.core(DEJAVU)
+    assert core is not None and core.parent == tmp_path / "cache"
+    whole, cut = ttLib.TTFont(str(DEJAVU)), ttLib.TTFont(str(core))
+    assert set(cut.getBestCmap()) == CORE.intersection(whole.getBestCmap())
+    assert {"é", "Ł", "ș", "€", "“", "→", "−"} <= set(map(chr, cut.getBestCmap()))
+    for point, name in cut.getBestCmap().items():
+        assert cut["hmtx"][name][0] == whole["hmtx"][whole.getBestCmap()[point]][0]
+    assert len(cut.getGlyphOrder()) * 3 < len(whole.getGlyphOrder())
+    assert Prepared(tmp_path / "cache").core(DEJAVU) == core  # cut once per machine
+
+
+def test_without_a_core_the_body_is_the_whole_face(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cache.write_text("a file where the cache directory should be")
+    fonts = FontCache(dirs=(VENDORED,), cache=cache)
+    assert fonts.body == fonts.whole_body and fonts.wide is None
+    assert fonts.face_for("Ж") is fonts.symbols  # DejaVu Sans, as the body had it

@@ -53,6 +53,7 @@ FONT_DIRS = (
     VENDORED,
 )
 FAMILY = "Body"  # the body face's name inside a document: Noto Sans, or DejaVu Sans
+WIDE = "Body whole"  # the whole body face, for what its core lacks (FontCache.wide)
 SYMBOLS = "DejaVu Sans"  # always available (vendored): arrows, maths, dingbats
 EMOJI = "Noto Color Emoji"
 CJK = "Noto Sans CJK"
@@ -105,7 +106,7 @@ class FontCache:
         self.prepared = Prepared(cache)
         noto = _face(FAMILY, "NotoSans", dirs)
         vendored = Face(FAMILY, VENDORED / "DejaVuSans.ttf", VENDORED / "DejaVuSans-Bold.ttf")
-        self.body = noto if noto is not None and noto.bold is not None else vendored
+        self.whole_body = noto if noto is not None and noto.bold is not None else vendored
         self.symbols = Face(SYMBOLS, vendored.regular, vendored.bold)
         emoji = find("NotoColorEmoji.ttf", dirs)
         self.emoji = Face(EMOJI, emoji) if emoji is not None else None
@@ -133,6 +134,25 @@ class FontCache:
 
     def _covers(self, face: Face | None, point: int) -> bool:
         return face is not None and point in self.code_points(face.regular)
+
+    @cached_property
+    def body(self) -> Face:
+        """The body face as documents use it: the core of the whole face, both weights
+        (`prepared.CORE`, cut once per machine), which every report parses in a quarter of
+        the time; the whole face if the core cannot be cut."""
+        whole = self.whole_body
+        regular = self.prepared.core(whole.regular)
+        bold = self.prepared.core(whole.bold) if whole.bold is not None else regular
+        if regular is None or bold is None:
+            return whole
+        return Face(FAMILY, regular, bold if whole.bold is not None else None)
+
+    @cached_property
+    def wide(self) -> Face | None:
+        """The whole body face, for its characters the core lacks (Greek, Cyrillic,
+        Vietnamese…), drawn glyph by glyph as the body's; None if the body is the whole."""
+        whole = self.whole_body
+        return None if self.body is whole else Face(WIDE, whole.regular, whole.bold)
 
     @cached_property
     def covered(self) -> frozenset[int]:
@@ -178,6 +198,8 @@ class FontCache:
                 face = self.script_face(each)
                 if self._covers(face, point):
                     return face
+        if self._covers(self.wide, point):  # Greek, Cyrillic: no script face of their own
+            return self.wide
         if point >= 0x1F000 and self._covers(self.emoji, point):
             return self.emoji
         for face in (self.symbols, *self.noto_symbols, self.emoji, self.cjk):
@@ -221,8 +243,9 @@ class FontCache:
 
     def draws_unshaped(self, face: Face) -> bool:
         """Whether the face's characters are glyphs of their own, set left to right with no
-        shaping: the colour emoji (one code point each) and the CJK faces."""
-        return face is self.emoji or face is self.cjk or face in self._common
+        shaping: the colour emoji (one code point each), the CJK faces and the whole body
+        face (as the body's; its marks and joiners are shaped)."""
+        return face in (self.emoji, self.cjk, self.wide) or face in self._common
 
     def _build(self, targets: dict[Path, tuple[Path, list[Path]]]) -> None:
         try:
@@ -327,7 +350,7 @@ class FontCache:
             return ch, None
         if script == "Zinh" or unicodedata.category(ch) == "Cf":
             # a selector, joiner, keycap or tag: kept where a font has it, never named
-            kept = self._covers(self.symbols, ord(ch)) or self._covers(self.emoji, ord(ch))
+            kept = any(self._covers(f, ord(ch)) for f in (self.symbols, self.emoji, self.wide))
             return (ch if kept else ""), None
         face = face_of(self, ch)
         if face is not None:
