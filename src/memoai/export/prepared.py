@@ -19,7 +19,7 @@ The body face's core (`core`, `CORE`) is cut the same way but at once, the first
 process needs the body face: Latin (Western, Central European, Turkish, Romanian), the
 marks and modifiers it combines with, punctuation, currency, letterlike and maths signs,
 arrows. fpdf2's parse of a face costs in proportion to its glyphs, and every report parses
-both weights of the body face: the core of Noto Sans has 700 of its 3,066 glyphs and parses
+both weights of the body face: the core of Noto Sans has 771 of its 3,066 glyphs and parses
 in a quarter of the time (about 13 ms less per weight). The whole face still draws the rest
 (Greek, Cyrillic, Vietnamese…) in the documents that have it (`FontCache.wide`).
 """
