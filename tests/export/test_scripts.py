@@ -358,22 +358,3 @@ def test_a_numbered_right_to_left_quote_keeps_the_space_after_its_number() -> No
     quote = dark.crop((0, 0, digit[0], dark.height)).getbbox()
     assert quote is not None
     assert digit[0] - quote[2] >= 8, (digit, quote)  # two spaces at 20 pt: about 10 px
-
-
-def test_greek_and_cyrillic_come_from_the_whole_body_face(tmp_path: Path) -> None:
-    """The body face a report parses is its Latin core; a document with Greek or Cyrillic
-    adds the whole face for them, drawn glyph by glyph as the body's."""
-    fonts = FontCache(dirs=(VENDORED,), cache=tmp_path / "cache")  # DejaVu Sans: everywhere
-    assert fonts.body.regular.parent == tmp_path / "cache" and fonts.wide is not None
-    assert fonts.face_for("Ж") == fonts.wide and fonts.clean("Ж ж") == ("Ж ж", {fonts.wide})
-    words = "Привет, мир. Καλημέρα κόσμε. Señor Łódź"
-    assert shaping.glyph_runs(fonts, words) is not None  # no HarfBuzz for them
-    pdf = sample(fonts, (words,))
-    if shutil.which("pdftotext"):
-        assert words in pdftotext(pdf)
-    english = ReportPDF(format="A4", unit="mm")
-    english.font_cache = fonts
-    fonts.install(english)
-    english.add_page()
-    Layout(english, fonts).text("Señor Łódź — “fine” → 5 € − 2")
-    assert set(english.fonts) == {"body", "bodyB"}

@@ -193,11 +193,9 @@ class Layout:
         right-to-left line is aligned right within `width` with its runs in reverse order."""
         pdf = self.pdf
         rtl = isinstance(line, Line) and line.rtl
-        runs = line
-        if rtl:
-            runs = line[::-1]
-            if width is not None:
-                pdf.set_x(pdf.x + width - sum(self.measure(t, s) for t, s in line))
+        runs = line[::-1] if rtl else line
+        if rtl and width is not None:
+            pdf.set_x(pdf.x + width - sum(self.measure(t, s) for t, s in line))
         covered = self._covered
         for text, style in runs:
             pdf.set_text_color(*style.color)
@@ -209,20 +207,30 @@ class Layout:
                 self._bidi(text, style, height, rtl)
 
     def _bidi(self, text: str, style: Style, height: float, rtl: bool) -> None:
-        """Text the bidirectional algorithm may reorder, shaped whole in the paragraph's
-        direction; emoji sequences, which fpdf2 would cut apart, are shaped by themselves."""
+        """Text the bidirectional algorithm may reorder, run by run in drawing order (emoji
+        sequences, which fpdf2 would cut apart, shaped by themselves)."""
         parts = shaping.emoji_sequences(self.fonts, text)
-        if not any(joined for _, joined in parts):
-            self._shaped(text, style, height, "rtl" if rtl else "ltr")
-            return
         for pieces, backwards in shaping.directional_runs(parts, rtl):
             for piece, joined in pieces[::-1] if backwards else pieces:
                 if joined:
                     self._shaped(piece, style, height, "ltr", self.fonts.emoji)
                 elif backwards:
-                    self._shaped(piece, style, height, "rtl")
+                    self._backwards(piece, style, height)
                 else:
                     self._ltr(piece, style, height)
+
+    def _backwards(self, text: str, style: Style, height: float) -> None:
+        """A right-to-left run: glyph by glyph where HarfBuzz sets each character's own glyph
+        (`shaping.own_glyphs`), at HarfBuzz's positions; else shaped by fpdf2."""
+        pieces = shaping.own_glyphs(self.fonts, text, self.fonts.lead(text), style.bold)
+        if pieces is None:
+            self._shaped(text, style, height, "rtl")
+            return
+        pdf, start = self.pdf, self.pdf.x
+        for piece, face, units in pieces:
+            pdf.set_x(start + units * style.size / 1000 / pdf.k)
+            self._plain(piece, style, height, face, x=False)
+        pdf.set_x(start + self.measure(text, style))
 
     def _ltr(self, text: str, style: Style, height: float) -> None:
         """Left-to-right text: only the words that need it go through HarfBuzz."""
@@ -244,24 +252,28 @@ class Layout:
             else:
                 self._shaped(part, style, height, "ltr")
 
-    def _plain(self, text: str, style: Style, height: float, face: Face | None = None) -> None:
+    def _plain(
+        self, text: str, style: Style, height: float, face: Face | None = None, x: bool = True
+    ) -> None:
         """Text drawn glyph by glyph with text(), which skips cell()'s fragment machinery:
-        several times faster per line; in the body face, or in `face` (emoji, CJK)."""
+        several times faster per line; in the body face, or in `face` (emoji, CJK); the
+        position moves past it unless `x` is False."""
         pdf = self.pdf
         self._set_face(face, style)
-        baseline = pdf.y + 0.5 * height + 0.3 * pdf.font_size
-        pdf.text(pdf.x + pdf.c_margin, baseline, text)
-        pdf.set_x(pdf.x + self.measure(text, style))
+        pdf.text(pdf.x + pdf.c_margin, pdf.y + 0.5 * height + 0.3 * pdf.font_size, text)
+        if x:
+            pdf.set_x(pdf.x + self.measure(text, style))
 
     def _shaped(
         self, text: str, style: Style, height: float, direction: str, face: Face | None = None
     ) -> None:
-        """Text shaped by HarfBuzz in its script face (or `face`), in the paragraph's
-        direction."""
+        """Text shaped by HarfBuzz through fpdf2 in its script face (or `face`)."""
         pdf = self.pdf
         lead = face or self.fonts.lead(text)
         units = shaping.units(self.fonts, text, lead, style.bold) if face else None
         width = self.measure(text, style) if units is None else units * style.size / 1000 / pdf.k
+        if not width:  # only controls (fpdf2 reads a width of 0 as "to the right margin")
+            return
         self._set_face(lead, style)
         if pdf.text_shaping:
             pdf.set_text_shaping(True, direction=direction)
@@ -292,12 +304,8 @@ class Layout:
             self.ensure(height)
             y = pdf.get_y()
             rtl = shaping.starts_rtl(item)
-            x = (
-                pdf.l_margin + pdf.epw - 1 - self.measure(marker, style)
-                if rtl
-                else pdf.l_margin + 1
-            )
-            pdf.set_xy(x, y)
+            end = pdf.l_margin + pdf.epw - 1 - self.measure(marker, style)
+            pdf.set_xy(end if rtl else pdf.l_margin + 1, y)
             self.draw_line([(marker, replace(style, color=PRIMARY))], height)
             pdf.set_xy(pdf.l_margin, y)
             if rtl:  # aligned right, short of the marker

@@ -5,10 +5,11 @@ Text the body face draws glyph by glyph (`FontCache.simple`) takes the fast path
 shaping path costs about a tenth of a millisecond per glyph, so a left-to-right line is cut
 into plain pieces and pieces that need shaping (`pieces`): in "Launch 🚀 in June" only the
 emoji goes through HarfBuzz. A line with right-to-left letters or bidirectional controls is
-shaped whole, since the bidirectional algorithm may reorder anything on it; unless it holds
-an emoji sequence (`emoji_sequences`: 👩‍💻, 🏳️‍🌈, ❤️), which fpdf2 would cut apart: then
-fpdf2's bidirectional algorithm orders its runs first (`directional_runs`), and each sequence
-is shaped by itself in the emoji face.
+cut into runs by fpdf2's bidirectional algorithm (`directional_runs`), emoji sequences
+(`emoji_sequences`: 👩‍💻, 🏳️‍🌈, ❤️), which fpdf2 would cut apart, standing for one character
+each and shaped by themselves in the emoji face; left-to-right runs are then drawn as any
+left-to-right text, and a right-to-left run glyph by glyph where HarfBuzz sets each letter's
+own glyph (`own_glyphs`: unpointed Hebrew), else shaped by fpdf2 (Arabic).
 
 Single emoji and CJK characters need no shaping either: `glyph_runs` cuts such text by face,
 and the layout draws each run glyph by glyph too (a shaped cell costs a fifth of a
@@ -205,6 +206,42 @@ def units(fonts: FontCache, text: str, lead: Face | None, bold: bool) -> float:
         hb.shape(font, buf, {})
         total += sum(round(scale * pos.x_advance + 0.001) for pos in buf.glyph_positions)
     return float(total)
+
+
+def own_glyphs(
+    fonts: FontCache, text: str, lead: Face | None, bold: bool
+) -> list[tuple[str, Face, float]] | None:
+    """A right-to-left run as HarfBuzz sets it (fpdf2's faces and direction), when that is
+    each character's own glyph (Hebrew without points, say): its pieces left to right, each
+    with its characters in that order, its face and where it starts, in thousandths of the
+    font size from the run's start; a piece ends where HarfBuzz moves a glyph from where the
+    one before it ends (kerning). None when shaping changes glyphs (Arabic joining, marks,
+    mirrored brackets)."""
+    if any(unicodedata.bidirectional(ch) == "AL" for ch in text):
+        return None  # Arabic letters join
+    out: list[tuple[str, Face, float]] = []
+    pen = end = 0.0  # where HarfBuzz's next glyph goes; where the last piece's glyphs end
+    for piece, face in runs_by_face(fonts, text, lead or fonts.body)[::-1]:
+        font, scale = _hb_font(face.bold if bold and face.bold is not None else face.regular)
+        buf = hb.Buffer()
+        buf.cluster_level = 1
+        buf.add_str(piece)
+        buf.guess_segment_properties()
+        buf.direction = "rtl"
+        hb.shape(font, buf, {})
+        if len(buf.glyph_infos) != len(piece):
+            return None
+        for ch, info, pos in zip(piece[::-1], buf.glyph_infos, buf.glyph_positions, strict=True):
+            if info.codepoint != font.get_nominal_glyph(ord(ch)) or pos.y_offset:
+                return None
+            at = pen + pos.x_offset * scale
+            if out and out[-1][1] == face and abs(at - end) < 1e-6:
+                out[-1] = (out[-1][0] + ch, face, out[-1][2])
+            else:
+                out.append((ch, face, at))
+            end = at + font.get_glyph_h_advance(info.codepoint) * scale
+            pen += pos.x_advance * scale
+    return out
 
 
 def starts_rtl(text: str) -> bool:
