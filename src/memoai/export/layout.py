@@ -229,7 +229,7 @@ class Layout:
         pdf, start = self.pdf, self.pdf.x
         for piece, face, units in pieces:
             pdf.set_x(start + units * style.size / 1000 / pdf.k)
-            self._plain(piece, style, height, face, x=False)
+            self._plain(piece, style, height, face, advance=False)
         pdf.set_x(start + self.measure(text, style))
 
     def _ltr(self, text: str, style: Style, height: float) -> None:
@@ -253,15 +253,15 @@ class Layout:
                 self._shaped(part, style, height, "ltr")
 
     def _plain(
-        self, text: str, style: Style, height: float, face: Face | None = None, x: bool = True
+        self, text: str, style: Style, height: float, face: Face | None = None, advance: bool = True
     ) -> None:
         """Text drawn glyph by glyph with text(), which skips cell()'s fragment machinery:
         several times faster per line; in the body face, or in `face` (emoji, CJK); the
-        position moves past it unless `x` is False."""
+        position moves past it unless `advance` is False."""
         pdf = self.pdf
         self._set_face(face, style)
         pdf.text(pdf.x + pdf.c_margin, pdf.y + 0.5 * height + 0.3 * pdf.font_size, text)
-        if x:
+        if advance:
             pdf.set_x(pdf.x + self.measure(text, style))
 
     def _shaped(

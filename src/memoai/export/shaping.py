@@ -176,6 +176,19 @@ def _hb_font(path: Path) -> tuple[hb.Font, float]:
         return entry
 
 
+def _shape(font: hb.Font, text: str, direction: str | None = None) -> hb.Buffer:
+    """HarfBuzz's glyphs for the text as fpdf2 asks for them: cluster level 1, the segment's
+    properties guessed, in the fragment's direction if given."""
+    buf = hb.Buffer()
+    buf.cluster_level = 1
+    buf.add_str(text)
+    buf.guess_segment_properties()
+    if direction is not None:
+        buf.direction = direction
+    hb.shape(font, buf, {})
+    return buf
+
+
 def runs_by_face(fonts: FontCache, text: str, lead: Face) -> list[tuple[str, Face]]:
     """The text cut where the face drawing it changes: the lead face for what it has, else
     the face fpdf2 falls back to (`ReportPDF.get_fallback_font`)."""
@@ -199,11 +212,7 @@ def units(fonts: FontCache, text: str, lead: Face | None, bold: bool) -> float:
     total = 0
     for piece, face in runs_by_face(fonts, text, lead or fonts.body):
         font, scale = _hb_font(face.bold if bold and face.bold is not None else face.regular)
-        buf = hb.Buffer()
-        buf.cluster_level = 1
-        buf.add_str(piece)
-        buf.guess_segment_properties()
-        hb.shape(font, buf, {})
+        buf = _shape(font, piece)
         total += sum(round(scale * pos.x_advance + 0.001) for pos in buf.glyph_positions)
     return float(total)
 
@@ -223,12 +232,7 @@ def own_glyphs(
     pen = end = 0.0  # where HarfBuzz's next glyph goes; where the last piece's glyphs end
     for piece, face in runs_by_face(fonts, text, lead or fonts.body)[::-1]:
         font, scale = _hb_font(face.bold if bold and face.bold is not None else face.regular)
-        buf = hb.Buffer()
-        buf.cluster_level = 1
-        buf.add_str(piece)
-        buf.guess_segment_properties()
-        buf.direction = "rtl"
-        hb.shape(font, buf, {})
+        buf = _shape(font, piece, "rtl")
         if len(buf.glyph_infos) != len(piece):
             return None
         for ch, info, pos in zip(piece[::-1], buf.glyph_infos, buf.glyph_positions, strict=True):
