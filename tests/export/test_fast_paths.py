@@ -5,6 +5,7 @@ at HarfBuzz's positions, the same pixels as fpdf2's shaped cells."""
 
 from __future__ import annotations
 
+import random
 import shutil
 from pathlib import Path
 
@@ -89,3 +90,27 @@ def test_a_run_of_controls_alone_moves_nothing() -> None:
         page = Image.open(render(pdf, "controls-alone")[0]).convert("L")
         ink = page.point(lambda v: 255 if v < 128 else 0).getbbox()
         assert ink is not None and ink[2] < page.width * 0.7
+
+
+MIXES = [*"אבגדהוזחטיכלמנסעפצקרשתابتثجحخدذرزسشصضطظعغفقكلمنهويabcXYZ,.-:;!?0123456789()[]«»“”"]
+MIXES += ["\u05b8", "\u0651", "\u064e", "\u200d", "\u200c", "\u200e", "\u200f", "\u202a", "\u202b"]
+MIXES += ["\u202c", "\u202e", "\u2066", "\u2067", "\u2069", "\ufe0f", "👩‍💻", "🇫🇷", "👍🏽", "🚀"]
+MIXES += ["中", "文", "हम", "क्ली", "Ж", "λ", " ", " ", " ", " "]
+
+
+def test_any_mix_of_scripts_marks_and_controls_stays_on_its_line() -> None:
+    """Random lines of Hebrew, Arabic, Latin, digits, brackets, marks, joiners, bidirectional
+    controls, emoji, CJK and Devanagari are drawn within the width they were laid out in (the
+    sample's 120 mm from the 10 mm margin); before, a run of controls alone stretched to the
+    right margin and pushed the rest of its line off the page."""
+    rnd = random.Random(7)
+    lines = ["".join(rnd.choice(MIXES) for _ in range(rnd.randint(5, 90))) for _ in range(30)]
+    pdf = sample(FONTS, tuple(lines))
+    if not shutil.which("pdftoppm"):
+        return
+    for path in render(pdf, "random-mixes", dpi=40):
+        page = Image.open(path).convert("L")
+        body = page.crop((0, 0, page.width, int(page.height * 0.9)))  # not the footer
+        ink = body.point(lambda v: 255 if v < 200 else 0).getbbox()
+        assert ink is not None
+        assert page.width * 8 / 210 < ink[0] and ink[2] < page.width * 135 / 210, path.name
