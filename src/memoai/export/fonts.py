@@ -3,21 +3,20 @@ they are missing, and a text cleaner that names what no installed font can draw.
 
 Where fonts are found (FONT_DIRS, first match wins): the system's Noto directories
 (fonts-noto-core, fonts-noto-cjk, fonts-noto-color-emoji), then the DejaVu Sans faces vendored
-in `export/fonts/`. The body font is Noto Sans (Latin, Greek, Cyrillic); each other script gets
-its own Noto face (Noto Sans Arabic, Hebrew, Devanagari…, Noto Sans CJK for Han, kana and
-Hangul), emoji come from Noto Color Emoji, and symbols from DejaVu Sans. A script whose font is
-not installed is logged once and its characters are named in brackets ("[devanagari letter
-ha]") instead of failing the export. fpdf2 shapes the text with HarfBuzz (the fonts keep their
-GSUB/GPOS tables and combining marks) and subsets every font on output.
+in `export/fonts/`. The body font is Noto Sans's Latin core (`FontCache.body`), its whole face
+drawing Greek, Cyrillic and the rest (`FontCache.wide`); each other script gets its own Noto
+face (Noto Sans Arabic, Hebrew, Devanagari…, Noto Sans CJK for Han, kana and Hangul), emoji
+come from Noto Color Emoji, and symbols from DejaVu Sans. A script whose font is not installed
+is logged once and its characters are named in brackets ("[devanagari letter ha]") instead of
+failing the export. fpdf2 shapes the text with HarfBuzz (the fonts keep their GSUB/GPOS
+tables and combining marks) and subsets every font on output.
 
 Each document gets only the faces its text needs, added as fpdf2 asks for a character the
 body face lacks: a face costs a few milliseconds to add. The code points each face covers are
 read once per process (fontTools' cmap).
 
-Noto Sans CJK has 65,000 glyphs, so the common CJK repertoire is cut out of it once per
-machine, in a background thread the first time a report needs CJK, into three faces by
-writing system (`export/cjk.py`) in the cache directory (`CJK_CACHE`). Characters outside
-them, and every CJK character until the cuts exist, come from the full face.
+The common CJK repertoire is cut out of Noto Sans CJK (65,000 glyphs) once per machine into
+`CJK_CACHE` (`export/cjk.py`); until then, and outside it, CJK comes from the full face.
 """
 
 from __future__ import annotations
@@ -75,6 +74,10 @@ class Face:
     family: str
     regular: Path
     bold: Path | None = None
+
+    def file(self, bold: bool) -> Path:
+        """The file that draws a weight: the bold one if asked for and the face has it."""
+        return self.bold if bold and self.bold is not None else self.regular
 
 
 def find(name: str, dirs: Iterable[Path] = FONT_DIRS) -> Path | None:
@@ -142,10 +145,10 @@ class FontCache:
         the time; the whole face if the core cannot be cut."""
         whole = self.whole_body
         regular = self.prepared.core(whole.regular)
-        bold = self.prepared.core(whole.bold) if whole.bold is not None else regular
-        if regular is None or bold is None:
+        bold = self.prepared.core(whole.bold) if whole.bold is not None else None
+        if regular is None or (whole.bold is not None and bold is None):
             return whole
-        return Face(FAMILY, regular, bold if whole.bold is not None else None)
+        return Face(FAMILY, regular, bold)
 
     @cached_property
     def wide(self) -> Face | None:
@@ -292,8 +295,7 @@ class FontCache:
         the first time it is asked for."""
         style = "B" if bold and face.bold is not None else ""
         if face.family.lower() + style not in pdf.fonts:
-            path = face.bold if style else face.regular
-            assert path is not None
+            path = face.file(bold)
             self._add(pdf, face.family, style, path, self._range(pdf, face, path))
         return face.family, style
 

@@ -211,7 +211,7 @@ def units(fonts: FontCache, text: str, lead: Face | None, bold: bool) -> float:
     when it draws the text set in `lead` (the body face if None)."""
     total = 0
     for piece, face in runs_by_face(fonts, text, lead or fonts.body):
-        font, scale = _hb_font(face.bold if bold and face.bold is not None else face.regular)
+        font, scale = _hb_font(face.file(bold))
         buf = _shape(font, piece)
         total += sum(round(scale * pos.x_advance + 0.001) for pos in buf.glyph_positions)
     return float(total)
@@ -231,7 +231,7 @@ def own_glyphs(
     out: list[tuple[str, Face, float]] = []
     pen = end = 0.0  # where HarfBuzz's next glyph goes; where the last piece's glyphs end
     for piece, face in runs_by_face(fonts, text, lead or fonts.body)[::-1]:
-        font, scale = _hb_font(face.bold if bold and face.bold is not None else face.regular)
+        font, scale = _hb_font(face.file(bold))
         buf = _shape(font, piece, "rtl")
         if len(buf.glyph_infos) != len(piece):
             return None
